@@ -1,0 +1,183 @@
+import { developmentSecrets } from './dev-secrets.js';
+import { keyedSecrets, list, origin, port, positiveInt, Problems, url, type Env } from './parse.js';
+
+export { ConfigProblems } from './parse.js';
+export type { Env } from './parse.js';
+
+export type CaptchaProvider = 'recaptcha' | 'recaptcha-enterprise' | 'hcaptcha' | 'turnstile';
+export const captchaProviders: readonly CaptchaProvider[] = [
+  'recaptcha',
+  'recaptcha-enterprise',
+  'hcaptcha',
+  'turnstile',
+];
+
+export interface OAuthClientConfig {
+  clientId: string;
+  clientSecret: string;
+  /** Overrides the provider's endpoints (tests point it at loopback). */
+  baseUrl?: string;
+}
+
+export interface Config {
+  nodeEnv: 'development' | 'production' | 'test';
+  production: boolean;
+  port: number;
+  publicOrigin: string;
+  corsOrigins: string[];
+  /** Express's trust proxy value, or 'cloudflare'. */
+  trustProxy: boolean | number | string;
+  redisUrl?: string;
+  databaseUrl?: string;
+  /** First signs, all verify. */
+  jwtSecrets: Array<{ id: string; key: Buffer }>;
+  /** First encrypts, all decrypt. */
+  walletKeks: Array<{ id: string; key: Buffer }>;
+  captcha?: { provider: CaptchaProvider; secret: string; verifyUrl?: string; siteKey?: string };
+  oauth: {
+    google?: OAuthClientConfig;
+    github?: OAuthClientConfig;
+    vk?: OAuthClientConfig;
+    yandex?: OAuthClientConfig;
+    telegram?: { botToken: string; baseUrl?: string };
+  };
+  /** The CSP policy version in report-uri (002: bump it when the allowlist changes). */
+  cspVersion: number;
+  frameOptions: 'DENY' | 'SAMEORIGIN';
+  /** Where development secrets are kept (git-ignored). */
+  dataDir: string;
+}
+
+function trustProxy(raw: string | undefined, problems: Problems): Config['trustProxy'] {
+  if (raw === undefined || raw === '' || raw === 'false') return false;
+  if (raw === 'true') return true;
+  if (raw === 'cloudflare') return 'cloudflare';
+  if (/^\d+$/.test(raw)) return Number(raw);
+  if (/^[0-9a-fA-F:.,/\s]+$|^(loopback|linklocal|uniquelocal)(,|$)/.test(raw)) return raw;
+  problems.add(
+    'TRUST_PROXY must be false, true, a hop count, addresses/subnets, loopback|linklocal|uniquelocal, or cloudflare',
+  );
+  return false;
+}
+
+function oauthClient(env: Env, provider: string, problems: Problems): OAuthClientConfig | undefined {
+  const clientId = env[`OAUTH_${provider}_CLIENT_ID`];
+  const clientSecret = env[`OAUTH_${provider}_CLIENT_SECRET`];
+  const baseUrl = url(env, `OAUTH_${provider}_BASE_URL`, problems);
+  if (!clientId && !clientSecret) return undefined;
+  if (!clientId || !clientSecret) {
+    problems.add(`OAUTH_${provider}_CLIENT_ID and OAUTH_${provider}_CLIENT_SECRET must be set together`);
+    return undefined;
+  }
+  return baseUrl ? { clientId, clientSecret, baseUrl } : { clientId, clientSecret };
+}
+
+/**
+ * Reads and validates the whole configuration once, at start. In production every secret is required and a bad
+ * value stops the start with one line per problem; in development missing secrets are generated and kept in a
+ * git-ignored data folder, and nothing else is needed.
+ */
+export function loadConfig(env: Env, options: { persistDevSecrets?: boolean } = {}): Config {
+  const problems = new Problems();
+  const rawEnv = env.NODE_ENV ?? 'development';
+  const nodeEnv = rawEnv === 'production' || rawEnv === 'test' ? rawEnv : 'development';
+  if (rawEnv !== nodeEnv) problems.add('NODE_ENV must be development, test or production');
+  const production = nodeEnv === 'production';
+
+  const listenPort = port(env, 'PORT', 3000, problems);
+  const publicOrigin =
+    (env.PUBLIC_ORIGIN ? origin(env.PUBLIC_ORIGIN, 'PUBLIC_ORIGIN', problems) : undefined) ??
+    `http://localhost:${listenPort}`;
+  if (production && !env.PUBLIC_ORIGIN)
+    problems.add('PUBLIC_ORIGIN is required in production (e.g. https://app.example.com)');
+  if (production && publicOrigin.startsWith('http:'))
+    problems.add('PUBLIC_ORIGIN must be https in production');
+
+  const corsOrigins = list(env.CORS_ORIGINS)
+    .map((value) => origin(value, 'CORS_ORIGINS', problems))
+    .filter((value): value is string => value !== undefined);
+
+  const dataDir = env.DATA_DIR ?? '.data';
+  const needDevSecrets = !production && (!env.JWT_SECRETS || !env.WALLET_KEKS);
+  const dev = needDevSecrets
+    ? developmentSecrets(dataDir, options.persistDevSecrets ?? nodeEnv === 'development')
+    : undefined;
+
+  let jwtSecrets = keyedSecrets(env, 'JWT_SECRETS', { minBytes: 32 }, problems);
+  if (jwtSecrets.length === 0) {
+    if (production)
+      problems.add(
+        'JWT_SECRETS is required in production: id:base64 entries of at least 32 bytes, first signs',
+      );
+    else jwtSecrets = dev!.jwtSecrets;
+  }
+  let walletKeks = keyedSecrets(env, 'WALLET_KEKS', { minBytes: 32, exactBytes: 32 }, problems);
+  if (walletKeks.length === 0) {
+    if (production)
+      problems.add(
+        'WALLET_KEKS is required in production: id:base64 entries of exactly 32 bytes, first encrypts',
+      );
+    else walletKeks = dev!.walletKeks;
+  }
+
+  let captcha: Config['captcha'];
+  const provider = env.CAPTCHA_PROVIDER;
+  if (provider) {
+    if (!(captchaProviders as readonly string[]).includes(provider)) {
+      problems.add(`CAPTCHA_PROVIDER must be one of ${captchaProviders.join(', ')}`);
+    } else if (!env.CAPTCHA_SECRET) {
+      problems.add('CAPTCHA_SECRET is required when CAPTCHA_PROVIDER is set');
+    } else {
+      const verifyUrl = url(env, 'CAPTCHA_VERIFY_URL', problems);
+      captcha = {
+        provider: provider as CaptchaProvider,
+        secret: env.CAPTCHA_SECRET,
+        ...(verifyUrl ? { verifyUrl } : {}),
+        ...(env.CAPTCHA_SITE_KEY ? { siteKey: env.CAPTCHA_SITE_KEY } : {}),
+      };
+    }
+  } else if (production) {
+    problems.add(
+      'CAPTCHA_PROVIDER and CAPTCHA_SECRET are required in production (registration and SMS are gated)',
+    );
+  }
+
+  const oauth: Config['oauth'] = {};
+  for (const [key, name] of [
+    ['google', 'GOOGLE'],
+    ['github', 'GITHUB'],
+    ['vk', 'VK'],
+    ['yandex', 'YANDEX'],
+  ] as const) {
+    const client = oauthClient(env, name, problems);
+    if (client) oauth[key] = client;
+  }
+  if (env.OAUTH_TELEGRAM_BOT_TOKEN) {
+    const baseUrl = url(env, 'OAUTH_TELEGRAM_BASE_URL', problems);
+    oauth.telegram = { botToken: env.OAUTH_TELEGRAM_BOT_TOKEN, ...(baseUrl ? { baseUrl } : {}) };
+  }
+
+  const frameOptions = (env.X_FRAME_OPTIONS ?? 'DENY').toUpperCase();
+  if (frameOptions !== 'DENY' && frameOptions !== 'SAMEORIGIN')
+    problems.add('X_FRAME_OPTIONS must be DENY or SAMEORIGIN');
+
+  const config: Config = {
+    nodeEnv,
+    production,
+    port: listenPort,
+    publicOrigin,
+    corsOrigins,
+    trustProxy: trustProxy(env.TRUST_PROXY, problems),
+    jwtSecrets,
+    walletKeks,
+    oauth,
+    cspVersion: positiveInt(env, 'CSP_VERSION', 1, problems),
+    frameOptions: frameOptions === 'SAMEORIGIN' ? 'SAMEORIGIN' : 'DENY',
+    dataDir,
+    ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : {}),
+    ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
+    ...(captcha ? { captcha } : {}),
+  };
+  problems.throwIfAny();
+  return config;
+}

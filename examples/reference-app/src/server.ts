@@ -1,0 +1,40 @@
+import { ConfigProblems, loadConfig } from './config/index.js';
+import { createReferenceApp } from './app.js';
+
+// The only place that reads process.env and writes to the console: packages never do.
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigProblems) {
+      for (const problem of error.problems) console.error(`config: ${problem}`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const { app, services, close } = await createReferenceApp(config);
+  const server = app.listen(config.port, () => {
+    services.logger.info('listening', {
+      port: config.port,
+      env: config.nodeEnv,
+      origin: config.publicOrigin,
+    });
+  });
+  const shutdown = (signal: string) => {
+    services.logger.info('shutting down', { signal });
+    server.close(() => {
+      close().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    });
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,75 @@
+import {
+  memoryStore,
+  redisStore,
+  systemClock,
+  type Clock,
+  type Logger,
+  type SendCommand,
+  type Store,
+} from '@shieldwall/core';
+import { createClient } from 'redis';
+import type { Config } from './config/index.js';
+import { jsonLogger } from './logger.js';
+import { loggingOutbox, type Outbox } from './outbox.js';
+import { memoryUsers, type UserRepository } from './users.js';
+
+/** Everything the features share. Built once at start; tests pass overrides (clock, logger, fetch, ...). */
+export interface Services {
+  config: Config;
+  logger: Logger;
+  clock: Clock;
+  /** All shared state: memory by default, Redis when REDIS_URL is set. */
+  store: Store;
+  /** Present when REDIS_URL is set: for packages that take a Redis client directly (rate-limit-redis). */
+  sendCommand?: SendCommand;
+  outbox: Outbox;
+  users: UserRepository;
+  /** Outbound HTTP (CAPTCHA verifiers, OAuth providers). */
+  fetch: typeof fetch;
+  close(): Promise<void>;
+}
+
+export type ServiceOverrides = Partial<
+  Pick<Services, 'logger' | 'clock' | 'store' | 'outbox' | 'users' | 'fetch' | 'sendCommand'>
+>;
+
+export async function createServices(config: Config, overrides: ServiceOverrides = {}): Promise<Services> {
+  const logger = overrides.logger ?? jsonLogger();
+  const clock = overrides.clock ?? systemClock;
+  const closers: Array<() => Promise<void>> = [];
+
+  let store = overrides.store;
+  let sendCommand = overrides.sendCommand;
+  if (!store && config.redisUrl) {
+    const client = createClient({ url: config.redisUrl });
+    // node-redis reconnects by itself; commands meanwhile fail through the store's timeout and each package's
+    // outage policy, and /healthz reports the store as down.
+    client.on('error', (error: Error) => logger.warn('redis connection error', { error: error.message }));
+    await client.connect();
+    closers.push(async () => {
+      if (client.isOpen) await client.close();
+    });
+    sendCommand = (args) => client.sendCommand(args);
+    store = redisStore({ sendCommand, prefix: 'sw:' });
+  }
+  if (!store) {
+    const memory = memoryStore({ clock });
+    closers.push(() => memory.close());
+    store = memory;
+  }
+
+  return {
+    config,
+    logger,
+    clock,
+    store,
+    ...(sendCommand ? { sendCommand } : {}),
+    outbox:
+      overrides.outbox ?? loggingOutbox(logger, { printBodies: !config.production, now: () => clock.now() }),
+    users: overrides.users ?? memoryUsers(() => clock.now()),
+    fetch: overrides.fetch ?? globalThis.fetch,
+    async close() {
+      for (const close of closers.reverse()) await close();
+    },
+  };
+}

@@ -1,0 +1,28 @@
+export {
+  ShieldwallError,
+  ShieldwallConfigError,
+  StoreUnavailableError,
+  isShieldwallError,
+} from './errors.js';
+export { errorEnvelope, sendError, sendShieldwallError, type ErrorEnvelope } from './envelope.js';
+export { errorHandler, notFoundHandler, type ErrorHandlerOptions } from './error-handler.js';
+export { wrapAsync } from './async.js';
+export { silentLogger, type Logger } from './logger.js';
+export { systemClock, manualClock, type Clock, type ManualClock } from './clock.js';
+export { constantTimeEqual } from './timing-safe.js';
+export { configError, positiveInteger, fraction, oneOf, rejectMiddlewareArguments } from './options.js';
+export { getClientInfo, setClientInfo, normaliseIp, type ClientInfo } from './client-info.js';
+export {
+  challengeHeaders,
+  readChallengeAnswer,
+  verificationRequired,
+  type Challenge,
+  type ChallengeAnswer,
+  type ChallengeContext,
+  type ChallengeProvider,
+  type ChallengeVerdict,
+} from './challenge.js';
+export type { Store, Counter, ScoredMember } from './store/types.js';
+export { memoryStore, type MemoryStoreOptions } from './store/memory-store.js';
+export { redisStore, type RedisStoreOptions, type SendCommand } from './store/redis-store.js';
+export { prefixedStore } from './store/prefixed-store.js';

@@ -1,0 +1,67 @@
+import { manualClock, memoryStore, ShieldwallConfigError } from '../src/index.js';
+import { storeContract } from './store-contract.js';
+
+storeContract(
+  'memory',
+  async () => {
+    const clock = manualClock();
+    const store = memoryStore({ clock });
+    return {
+      store,
+      expire: async (ms) => {
+        clock.advance(ms);
+      },
+      teardown: () => store.close(),
+    };
+  },
+  1_000,
+);
+
+describe('memoryStore bounds', () => {
+  it('evicts the least recently written key past maxEntries', async () => {
+    const store = memoryStore({ maxEntries: 3 });
+    await store.set('a', '1', 60_000);
+    await store.set('b', '2', 60_000);
+    await store.set('c', '3', 60_000);
+    await store.set('a', '1b', 60_000); // rewritten: now the newest
+    await store.set('d', '4', 60_000);
+    expect(await store.get('b')).toBeUndefined();
+    expect(await store.get('a')).toBe('1b');
+    expect(await store.get('c')).toBe('3');
+    expect(await store.get('d')).toBe('4');
+    await store.close();
+  });
+
+  it('keeps only the highest-scored members of a scored set', async () => {
+    const store = memoryStore({ maxMembersPerKey: 2 });
+    await store.incrementMember('z', 'low', 1, 60_000);
+    await store.incrementMember('z', 'high', 9, 60_000);
+    await store.incrementMember('z', 'new', 5, 60_000);
+    expect((await store.topMembers('z', 10)).map((m) => m.member)).toEqual(['high', 'new']);
+    await store.close();
+  });
+
+  it('sweeps expired keys on its timer, which does not hold the process open', async () => {
+    jest.useFakeTimers();
+    try {
+      const clock = manualClock();
+      const store = memoryStore({ clock, sweepIntervalMs: 1000, maxEntries: 2 });
+      await store.set('old', 'x', 10);
+      clock.advance(50);
+      jest.advanceTimersByTime(1000);
+      // After the sweep the expired key no longer occupies a slot, so two fresh keys both fit.
+      await store.set('n1', 'x', 60_000);
+      await store.set('n2', 'x', 60_000);
+      expect(await store.get('n1')).toBe('x');
+      expect(await store.get('n2')).toBe('x');
+      await store.close();
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('validates its options at start-up', () => {
+    expect(() => memoryStore({ maxEntries: 0 })).toThrow(ShieldwallConfigError);
+    expect(() => memoryStore({ maxEntries: 1.5 })).toThrow(/maxEntries.*positive whole number/);
+  });
+});

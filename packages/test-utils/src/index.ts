@@ -1,0 +1,11 @@
+export {
+  redisUrl,
+  describeWithRedis,
+  connectRedis,
+  uniquePrefix,
+  type ConnectedRedis,
+  type RedisClient,
+} from './redis.js';
+export { startSpareRedis, freePort, type SpareRedis } from './redis-server.js';
+export { listen, type RunningServer } from './http.js';
+export { chromiumPath, hasChromium, describeWithChromium, launchChromium } from './browser.js';
