@@ -1,5 +1,5 @@
 import type { RequestHandler, Response } from 'express';
-import { ShieldwallError } from '@shieldwall/core';
+import { ShieldwallError, type ChallengeProvider } from '@shieldwall/core';
 import type { User } from './users.js';
 
 /** Names of the rate-limited endpoint classes (SPEC.md: per client IP and route). */
@@ -22,6 +22,11 @@ export interface Guards {
   requireChannel: RequestHandler;
   /** CAPTCHA score gate with verification-code step-up for an action (@shieldwall/captcha-gate). */
   captcha(action: string): RequestHandler;
+  /**
+   * Issues and checks verification codes (@shieldwall/captcha-gate); rate limiters configured to challenge
+   * instead of block read it at request time, since the CAPTCHA feature mounts after the rate limits.
+   */
+  challengeProvider?: ChallengeProvider;
 }
 
 const notReady = (what: string): ShieldwallError =>
