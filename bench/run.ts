@@ -1,0 +1,193 @@
+// `pnpm bench [filter...]`: every scenario in bench/scenarios, or those whose name or group contains a filter.
+// HTTP scenarios: each app in its own process, driven by autocannon from this one; ratios against the group's
+// baseline and against bare Express from the same run. Ops scenarios: operations per second in this process.
+// BENCH_SECONDS (default 5) sets the measured duration; a 1 s warm-up precedes every measurement.
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { loadAll } from './load.js';
+import type { BenchRequest, HttpScenario, OpsScenario } from './types.js';
+
+const seconds = Number(process.env.BENCH_SECONDS ?? 5);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 20);
+
+interface Row {
+  name: string;
+  group: string;
+  kind: 'http' | 'ops';
+  rate: number;
+  errors: number;
+  non2xx: number;
+  maxDelayMs?: number;
+  p99LatencyMs?: number;
+  baseline?: boolean;
+}
+
+async function startServer(file: string, name: string): Promise<{ child: ChildProcess; port: number }> {
+  const child = fork(join(import.meta.dirname, 'server.ts'), [file, name], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    let buffer = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      const match = /READY (\d+)/.exec(buffer);
+      if (match) resolve(Number(match[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`${name} server exited with ${code}`)));
+  });
+  return { child, port };
+}
+
+function ask(
+  child: ChildProcess,
+  message: string,
+): Promise<{ maxDelayMs: number; p99DelayMs: number } | undefined> {
+  child.send(message);
+  if (message !== 'stats') return Promise.resolve(undefined);
+  return new Promise((resolve) =>
+    child.once('message', (m) => resolve(m as { maxDelayMs: number; p99DelayMs: number })),
+  );
+}
+
+function load(
+  url: string,
+  request: BenchRequest | (() => BenchRequest),
+  duration: number,
+): Promise<autocannon.Result> {
+  const base = typeof request === 'function' ? request() : request;
+  const options: autocannon.Options = {
+    url,
+    connections,
+    duration,
+    method: base.method,
+    ...(typeof request === 'function'
+      ? {
+          requests: [
+            {
+              setupRequest: (req: autocannon.Request) => {
+                const next = request();
+                return {
+                  ...req,
+                  method: next.method,
+                  path: next.path,
+                  headers: next.headers ?? {},
+                  body: next.body,
+                };
+              },
+            },
+          ],
+        }
+      : { path: base.path, headers: base.headers ?? {}, ...(base.body ? { body: base.body } : {}) }),
+  } as autocannon.Options;
+  if (typeof request !== 'function') options.url = url + base.path;
+  return autocannon(options);
+}
+
+async function runHttp(file: string, scenario: HttpScenario): Promise<Row> {
+  const { child, port } = await startServer(file, scenario.name);
+  try {
+    const baseUrl = `http://127.0.0.1:${port}`;
+    const request = await scenario.prepare(baseUrl);
+    await load(baseUrl, request, 1);
+    await ask(child, 'reset');
+    const result = await load(baseUrl, request, seconds);
+    const stats = await ask(child, 'stats');
+    return {
+      name: scenario.name,
+      group: scenario.group,
+      kind: 'http',
+      rate: result.requests.average,
+      errors: result.errors + result.timeouts,
+      non2xx: result.non2xx,
+      ...(stats ? { maxDelayMs: stats.maxDelayMs } : {}),
+      p99LatencyMs: result.latency.p99,
+      ...(scenario.baseline ? { baseline: true } : {}),
+    };
+  } finally {
+    child.kill();
+  }
+}
+
+async function runOps(scenario: OpsScenario): Promise<Row> {
+  const { op, teardown } = await scenario.setup();
+  const measure = async (ms: number): Promise<number> => {
+    let count = 0;
+    const end = performance.now() + ms;
+    while (performance.now() < end) {
+      await op();
+      count += 1;
+    }
+    return count;
+  };
+  await measure(500);
+  const started = performance.now();
+  const count = await measure(seconds * 1000);
+  await teardown?.();
+  return {
+    name: scenario.name,
+    group: scenario.group,
+    kind: 'ops',
+    rate: (count * 1000) / (performance.now() - started),
+    errors: 0,
+    non2xx: 0,
+  };
+}
+
+function format(rows: Row[]): string {
+  const bare = rows.find((r) => r.name === 'bare-express')?.rate;
+  const lines = [
+    '| scenario | group | rate | vs group baseline | vs bare Express | max event-loop delay | p99 latency | errors / non-2xx |',
+    '|---|---|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const row of rows) {
+    const baseline = rows.find((r) => r.group === row.group && r.baseline)?.rate;
+    const unit = row.kind === 'http' ? 'req/s' : 'ops/s';
+    lines.push(
+      `| ${row.name} | ${row.group} | ${Math.round(row.rate).toLocaleString('en')} ${unit} | ${
+        baseline && row.kind === 'http' ? (row.rate / baseline).toFixed(2) : '-'
+      } | ${bare && row.kind === 'http' ? (row.rate / bare).toFixed(2) : '-'} | ${
+        row.maxDelayMs !== undefined ? `${row.maxDelayMs.toFixed(1)} ms` : '-'
+      } | ${row.p99LatencyMs !== undefined ? `${row.p99LatencyMs} ms` : '-'} | ${row.errors} / ${row.non2xx} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  const filters = process.argv.slice(2);
+  const all = await loadAll();
+  const selected = all.filter(
+    ({ scenario }) =>
+      filters.length === 0 ||
+      scenario.name === 'bare-express' ||
+      filters.some((f) => scenario.name.includes(f) || scenario.group.includes(f)),
+  );
+  // Baselines first within each group, so a reader sees the denominator before the ratios.
+  selected.sort(
+    (a, b) =>
+      a.scenario.group.localeCompare(b.scenario.group) ||
+      Number(Boolean((b.scenario as HttpScenario).baseline)) -
+        Number(Boolean((a.scenario as HttpScenario).baseline)),
+  );
+  const rows: Row[] = [];
+  for (const { file, scenario } of selected) {
+    process.stderr.write(`bench: ${scenario.name} ...\n`);
+    rows.push(scenario.kind === 'http' ? await runHttp(file, scenario) : await runOps(scenario));
+  }
+  const table = format(rows);
+  console.log(
+    `\nShieldwall bench — ${seconds} s per scenario, ${connections} connections, Node ${process.version}\n`,
+  );
+  console.log(table);
+  mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
+  writeFileSync(join(import.meta.dirname, 'results', 'latest.json'), JSON.stringify(rows, null, 2));
+  writeFileSync(join(import.meta.dirname, 'results', 'latest.md'), table + '\n');
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
