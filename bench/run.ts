@@ -81,7 +81,7 @@ function load(
           ],
         }
       : { path: base.path, headers: base.headers ?? {}, ...(base.body ? { body: base.body } : {}) }),
-  } as autocannon.Options;
+  };
   if (typeof request !== 'function') options.url = url + base.path;
   return autocannon(options);
 }
