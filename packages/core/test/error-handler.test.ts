@@ -104,7 +104,7 @@ describe('errorHandler', () => {
   });
 
   it('works the same on Express 4 (smoke)', async () => {
-    const { app } = appWith(recordingLogger(), express4 as unknown as typeof express);
+    const { app } = appWith(recordingLogger(), express4);
     expect((await request(app).get('/refuse').expect(429)).body.error.code).toBe('rate_limited');
     expect((await request(app).get('/async-boom').expect(500)).body.error.code).toBe('internal_error');
     expect(
