@@ -12,6 +12,7 @@ import type { Config } from './config/index.js';
 import { jsonLogger } from './logger.js';
 import { loggingOutbox, type Outbox } from './outbox.js';
 import { memoryUsers, type UserRepository } from './users.js';
+import { memoryWallets, type WalletRepository } from './wallets/repository.js';
 
 /** Everything the features share. Built once at start; tests pass overrides (clock, logger, fetch, ...). */
 export interface Services {
@@ -24,13 +25,15 @@ export interface Services {
   sendCommand?: SendCommand;
   outbox: Outbox;
   users: UserRepository;
+  /** Wallets with their private keys sealed (@shieldwall/wallet-crypto); durable records, not store state. */
+  wallets: WalletRepository;
   /** Outbound HTTP (CAPTCHA verifiers, OAuth providers). */
   fetch: typeof fetch;
   close(): Promise<void>;
 }
 
 export type ServiceOverrides = Partial<
-  Pick<Services, 'logger' | 'clock' | 'store' | 'outbox' | 'users' | 'fetch' | 'sendCommand'>
+  Pick<Services, 'logger' | 'clock' | 'store' | 'outbox' | 'users' | 'wallets' | 'fetch' | 'sendCommand'>
 >;
 
 export async function createServices(config: Config, overrides: ServiceOverrides = {}): Promise<Services> {
@@ -67,6 +70,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     outbox:
       overrides.outbox ?? loggingOutbox(logger, { printBodies: !config.production, now: () => clock.now() }),
     users: overrides.users ?? memoryUsers(() => clock.now()),
+    wallets: overrides.wallets ?? memoryWallets(),
     fetch: overrides.fetch ?? globalThis.fetch,
     async close() {
       for (const close of closers.reverse()) await close();
