@@ -1,0 +1,158 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { ShieldwallError, rejectMiddlewareArguments, wrapAsync } from '@shieldwall/core';
+import { cookieJar } from './cookies.js';
+import { familyStore, newId as newJti } from './families.js';
+import { packageName, resolveOptions, type JwtCookiesOptions } from './options.js';
+import { TokenError, tokenCodec, type AccessClaims } from './tokens.js';
+
+export interface JwtCookies {
+  /** 401 `unauthenticated`, `token_expired` or `token_invalid` unless a valid access cookie came; sets `res.locals.auth`. */
+  requireAuth: RequestHandler;
+  /** Like requireAuth, but a request without an access cookie passes through anonymous. */
+  optionalAuth: RequestHandler;
+  /** Starts a refresh family for the subject and sets both cookies on the response. */
+  signIn(res: Response, subject: string): Promise<void>;
+  /** Route handler: rotates the refresh token, re-issues both cookies, answers 204. */
+  refresh: RequestHandler;
+  /** Route handler: revokes the family, clears both cookies, answers 204. */
+  logout: RequestHandler;
+  /** Revokes every refresh family of a subject (password reset, "sign out everywhere"); returns how many. */
+  revokeUser(subject: string): Promise<number>;
+  /** Verifies an access token; throws the same 401 ShieldwallErrors requireAuth sends. */
+  verifyAccessToken(token: string): AccessClaims;
+  /** The cookie names in use (with prefixes when secure). */
+  readonly cookieNames: { access: string; refresh: string };
+  /** Releases the in-memory store when this instance made one. */
+  close(): Promise<void>;
+}
+
+const unauthenticated = (): ShieldwallError =>
+  new ShieldwallError(401, 'unauthenticated', 'Sign in to continue.');
+const accessRefusal = (problem: TokenError['problem']): ShieldwallError =>
+  problem === 'expired'
+    ? new ShieldwallError(401, 'token_expired', 'The access token has expired; refresh it and retry.')
+    : new ShieldwallError(401, 'token_invalid', 'The access token is not valid; sign in again.');
+
+/** Access and refresh JWTs in HttpOnly cookies, with rotation, reuse detection and signing-key rotation. */
+export function jwtCookies(options: Readonly<JwtCookiesOptions>): JwtCookies {
+  rejectMiddlewareArguments(packageName, 'jwtCookies', options);
+  const o = resolveOptions(options ?? ({} as JwtCookiesOptions));
+  const codec = tokenCodec(o);
+  const jar = cookieJar(o);
+  const families = familyStore(o);
+
+  const verifyAccessToken = (token: string): AccessClaims => {
+    try {
+      return codec.verifyAccess(token);
+    } catch (error) {
+      if (error instanceof TokenError) throw accessRefusal(error.problem);
+      throw error;
+    }
+  };
+
+  const issue = (res: Response, sub: string, family: string, jti: string, exp: number): void => {
+    jar.setAccess(res, codec.signAccess(sub, family));
+    jar.setRefresh(
+      res,
+      codec.signRefresh(sub, family, jti, exp),
+      Math.max(0, exp - Math.floor(o.clock.now() / 1000)),
+    );
+  };
+
+  const refuseRefresh = (res: Response, next: NextFunction, code: string, message: string): void => {
+    jar.clear(res);
+    next(new ShieldwallError(401, code, message));
+  };
+
+  const authenticate = (optional: boolean) =>
+    function jwtCookiesAuth(req: Request, res: Response, next: NextFunction): void {
+      const token = jar.read(req).access;
+      if (!token) {
+        next(optional ? undefined : unauthenticated());
+        return;
+      }
+      try {
+        res.locals[o.localsKey] = verifyAccessToken(token);
+      } catch (error) {
+        next(error);
+        return;
+      }
+      next();
+    };
+
+  const refresh = wrapAsync(async function jwtCookiesRefresh(req, res, next) {
+    const token = jar.read(req).refresh;
+    if (!token) return next(unauthenticated());
+    let claims;
+    try {
+      claims = codec.verifyRefresh(token);
+    } catch (error) {
+      if (!(error instanceof TokenError)) throw error;
+      return error.problem === 'expired'
+        ? refuseRefresh(res, next, 'session_expired', 'The session has expired; sign in again.')
+        : refuseRefresh(res, next, 'token_invalid', 'The refresh token is not valid; sign in again.');
+    }
+    const family = await families.get(claims.fam);
+    if (!family) return refuseRefresh(res, next, 'session_revoked', 'The session has ended; sign in again.');
+    if (family.sub !== claims.sub)
+      return refuseRefresh(res, next, 'token_invalid', 'The refresh token is not valid; sign in again.');
+    if (o.clock.now() >= family.expiresAt)
+      return refuseRefresh(res, next, 'session_expired', 'The session has expired; sign in again.');
+    const result = await families.claim(claims.jti, claims.exp, family);
+    if (result.kind === 'reused') {
+      await families.revoke(claims.fam);
+      o.logger.warn('refresh token reuse: family revoked', { family: claims.fam, subject: claims.sub });
+      return refuseRefresh(
+        res,
+        next,
+        'refresh_reused',
+        'This refresh token was already used; the session has been ended. Sign in again.',
+      );
+    }
+    issue(res, claims.sub, claims.fam, result.jti, result.exp);
+    res.status(204).end();
+  });
+
+  const logout = wrapAsync(async function jwtCookiesLogout(req, res) {
+    const { access, refresh: refreshToken } = jar.read(req);
+    let family: string | undefined;
+    // The signature must still hold; an expired token may end its own session.
+    if (refreshToken) {
+      try {
+        family = codec.verifyRefresh(refreshToken, { ignoreExpiration: true }).fam;
+      } catch {
+        family = undefined;
+      }
+    }
+    if (!family && access) {
+      try {
+        family = codec.verifyAccess(access, { ignoreExpiration: true }).sid;
+      } catch {
+        family = undefined;
+      }
+    }
+    if (family) await families.revoke(family);
+    jar.clear(res);
+    res.status(204).end();
+  });
+
+  return {
+    requireAuth: authenticate(false),
+    optionalAuth: authenticate(true),
+    async signIn(res, subject) {
+      if (typeof subject !== 'string' || subject.length === 0)
+        throw new TypeError(`${packageName}: signIn needs a non-empty subject`);
+      const { id, family } = await families.create(subject);
+      const exp = Math.floor(Math.min(o.clock.now() + o.refreshTtl * 1000, family.expiresAt) / 1000);
+      issue(res, subject, id, newJti(), exp);
+    },
+    refresh,
+    logout,
+    revokeUser: (subject) => families.revokeUser(subject),
+    verifyAccessToken,
+    cookieNames: { access: o.accessName, refresh: o.refreshName },
+    async close() {
+      await o.ownStore?.close();
+    },
+  };
+}

@@ -1,0 +1,171 @@
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import jwt from 'jsonwebtoken';
+import request from 'supertest';
+import { ShieldwallConfigError } from '@shieldwall/core';
+import { jwtCookies } from '../src/index.js';
+import { cookieHeader, harness, key1, key2, setCookies, type Harness } from './helpers.js';
+
+const b64 = (value: object): string => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+describe('jwt-cookies: verifying access tokens', () => {
+  let h: Harness;
+  let access: string;
+  let refresh: string;
+  beforeEach(async () => {
+    h = harness();
+    const res = await request(h.app).post('/api/auth/login/user-1').expect(204);
+    ({ at: access, rt: refresh } = setCookies(res) as { at: string; rt: string });
+  });
+  afterEach(() => h.close());
+
+  const me = (token: string) => request(h.app).get('/me').set('Cookie', `at=${token}`);
+  const expectRefused = async (token: string, code = 'token_invalid') => {
+    const res = await me(token).expect(401);
+    expect(res.body.error.code).toBe(code);
+    expect(res.headers['set-cookie']).toBeUndefined();
+  };
+
+  it('accepts the access token it issued and puts the claims on res.locals', async () => {
+    const res = await me(access).expect(200);
+    expect(res.body).toEqual({ sub: 'user-1' });
+    const [header, payload] = access
+      .split('.')
+      .slice(0, 2)
+      .map((part) => JSON.parse(Buffer.from(part, 'base64url').toString()));
+    expect(header).toEqual({ alg: 'HS256', typ: 'at+jwt', kid: 'k1' });
+    expect(payload).toMatchObject({ sub: 'user-1', iss: 'shieldwall', aud: 'shieldwall' });
+    expect(payload.exp - payload.iat).toBe(1200);
+  });
+
+  it('answers 401 unauthenticated without a cookie, and optionalAuth passes anonymous', async () => {
+    const res = await request(h.app).get('/me').expect(401);
+    expect(res.body.error.code).toBe('unauthenticated');
+    await request(h.app).get('/maybe').expect(200, { sub: null });
+    await request(h.app).get('/maybe').set('Cookie', `at=${access}`).expect(200, { sub: 'user-1' });
+    const bad = await request(h.app).get('/maybe').set('Cookie', `at=${access}x`).expect(401);
+    expect(bad.body.error.code).toBe('token_invalid');
+  });
+
+  it('refuses alg none', async () => {
+    const [, payload] = access.split('.');
+    await expectRefused(`${b64({ alg: 'none', typ: 'at+jwt', kid: 'k1' })}.${payload}.`);
+    await expectRefused(`${b64({ alg: 'HS256', typ: 'at+jwt', kid: 'k1' })}.${payload}.`);
+  });
+
+  it('refuses an RS256 token, and an HS256 token made with a public key as the secret', async () => {
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const claims = { sub: 'user-1', sid: 'x', iss: 'shieldwall', aud: 'shieldwall' };
+    const rs = jwt.sign(claims, privateKey, {
+      algorithm: 'RS256',
+      header: { alg: 'RS256', typ: 'at+jwt', kid: 'k1' },
+    });
+    await expectRefused(rs);
+    const pem = publicKey.export({ type: 'spki', format: 'pem' });
+    const confused = jwt.sign(claims, pem, {
+      algorithm: 'HS256',
+      header: { alg: 'HS256', typ: 'at+jwt', kid: 'k1' },
+    });
+    await expectRefused(confused);
+  });
+
+  it('refuses a tampered payload', async () => {
+    const [header, payload, signature] = access.split('.');
+    const claims = JSON.parse(Buffer.from(payload!, 'base64url').toString());
+    await expectRefused(`${header}.${b64({ ...claims, sub: 'admin' })}.${signature}`);
+    await expectRefused(`${header}.${payload}.${signature!.slice(0, -2)}AA`);
+  });
+
+  it('refuses an unknown or missing kid, and a token from a dropped key', async () => {
+    const [, payload, signature] = access.split('.');
+    await expectRefused(`${b64({ alg: 'HS256', typ: 'at+jwt', kid: 'other' })}.${payload}.${signature}`);
+    await expectRefused(`${b64({ alg: 'HS256', typ: 'at+jwt' })}.${payload}.${signature}`);
+    const claims = { sub: 'user-1', sid: 'x', iss: 'shieldwall', aud: 'shieldwall' };
+    const foreign = jwt.sign(claims, randomBytes(32), {
+      algorithm: 'HS256',
+      header: { alg: 'HS256', typ: 'at+jwt', kid: 'k1' },
+    });
+    await expectRefused(foreign);
+  });
+
+  it('refuses wrong iss or aud, and a token from the future', async () => {
+    const iat = Math.floor(h.clock.now() / 1000);
+    const sign = (extra: object) =>
+      jwt.sign(
+        { sub: 'u', sid: 's', iss: 'shieldwall', aud: 'shieldwall', iat, exp: iat + 60, ...extra },
+        key1.key,
+        {
+          algorithm: 'HS256',
+          header: { alg: 'HS256', typ: 'at+jwt', kid: 'k1' },
+        },
+      );
+    await me(sign({})).expect(200); // the control: this one is good
+    await expectRefused(sign({ iss: 'elsewhere' }));
+    await expectRefused(sign({ aud: 'another-app' }));
+    await expectRefused(sign({ nbf: iat + 600 }));
+  });
+
+  it('answers token_expired after 20 minutes, within a small tolerance', async () => {
+    h.clock.advance(1200_000 + 4_000);
+    await me(access).expect(200);
+    h.clock.advance(2_000);
+    await expectRefused(access, 'token_expired');
+  });
+
+  it('never takes a refresh token as an access token, or the reverse', async () => {
+    await expectRefused(refresh);
+    const res = await request(h.app).post('/api/auth/refresh').set('Cookie', `rt=${access}`).expect(401);
+    expect(res.body.error.code).toBe('token_invalid');
+    // and re-labelling the type breaks the signature
+    const [, payload, signature] = refresh.split('.');
+    await expectRefused(`${b64({ alg: 'HS256', typ: 'at+jwt', kid: 'k1' })}.${payload}.${signature}`);
+  });
+
+  it('rotates signing keys by kid: the first key signs, all verify', async () => {
+    const rotated = harness({ keys: [key2, key1] }, { store: h.store, clock: h.clock });
+    try {
+      await request(rotated.app).get('/me').set('Cookie', `at=${access}`).expect(200);
+      const res = await request(rotated.app)
+        .post('/api/auth/refresh')
+        .set('Cookie', `rt=${refresh}`)
+        .expect(204);
+      const fresh = setCookies(res);
+      expect(JSON.parse(Buffer.from(fresh.at!.split('.')[0]!, 'base64url').toString()).kid).toBe('k2');
+      // the old deployment, which does not know k2 yet, refuses it
+      await expectRefused(fresh.at!);
+      await request(rotated.app).get('/me').set('Cookie', cookieHeader(fresh)).expect(200);
+    } finally {
+      await rotated.close();
+    }
+  });
+});
+
+describe('jwt-cookies: options', () => {
+  it('checks the secret length and ids at start-up', () => {
+    expect(() => jwtCookies({ keys: [] })).toThrow(ShieldwallConfigError);
+    expect(() => jwtCookies({ keys: [{ id: 'k', key: randomBytes(31) }] })).toThrow(/31 bytes/);
+    expect(() => jwtCookies({ keys: [{ id: 'bad id', key: randomBytes(32) }] })).toThrow(/id/);
+    expect(() => jwtCookies({ keys: [key1, { ...key2, id: 'k1' }] })).toThrow(/own id/);
+    expect(() => jwtCookies({ keys: [{ id: 'k', key: 'a'.repeat(40) as never }] })).toThrow(/Buffer/);
+  });
+
+  it('refuses unsafe or inconsistent options', () => {
+    expect(() => jwtCookies({ keys: [key1], secure: false, sameSite: 'none' })).toThrow(/sameSite/);
+    expect(() => jwtCookies({ keys: [key1], refreshTtlSeconds: 60 })).toThrow(/refreshTtlSeconds/);
+    expect(() => jwtCookies({ keys: [key1], familyLifetimeSeconds: 3600 })).toThrow(/familyLifetimeSeconds/);
+    expect(() => jwtCookies({ keys: [key1], refreshGraceSeconds: 3600 })).toThrow(/refreshGraceSeconds/);
+    expect(() => jwtCookies({ keys: [key1], refreshPath: 'auth' })).toThrow(/refreshPath/);
+    expect(() => jwtCookies({ keys: [key1], cookieNames: { access: '__Host-at' } })).toThrow(/cookieNames/);
+    expect(() => jwtCookies({ keys: [key1], secure: 'yes' as never })).toThrow(/secure/);
+  });
+
+  it('does not change the options it was given', () => {
+    const options = Object.freeze({
+      keys: Object.freeze([key1]),
+      secure: true,
+      cookieNames: Object.freeze({ access: 'a' }),
+    });
+    const auth = jwtCookies(options);
+    expect(auth.cookieNames).toEqual({ access: '__Host-a', refresh: '__Secure-rt' });
+    return auth.close();
+  });
+});

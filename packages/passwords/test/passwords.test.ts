@@ -1,0 +1,99 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { ShieldwallConfigError } from '@shieldwall/core';
+import { passwords, type Passwords } from '../src/index.js';
+
+describe('passwords', () => {
+  let pw: Passwords;
+  beforeAll(() => {
+    pw = passwords({ cost: 4, poolSize: 2 });
+  });
+  afterAll(async () => {
+    await pw.close();
+  });
+
+  it('hashes with the configured cost and verifies', async () => {
+    const hash = await pw.hash('correct horse battery');
+    expect(hash).toMatch(/^\$2b\$04\$/);
+    await expect(pw.verify('correct horse battery', hash)).resolves.toBe(true);
+    await expect(pw.verify('correct horse batterz', hash)).resolves.toBe(false);
+  });
+
+  it('says when a hash needs rehashing after the cost was raised', async () => {
+    const hash = await pw.hash('correct horse battery');
+    expect(pw.needsRehash(hash)).toBe(false);
+    const stronger = passwords({ cost: 5, poolSize: 1 });
+    try {
+      expect(stronger.needsRehash(hash)).toBe(true);
+      expect(stronger.needsRehash('not a hash')).toBe(true);
+    } finally {
+      await stronger.close();
+    }
+  });
+
+  it('refuses passwords over 72 bytes instead of truncating them', async () => {
+    const long = 'é'.repeat(36) + 'x'; // 73 bytes in UTF-8, 37 characters
+    await expect(pw.hash(long)).rejects.toMatchObject({ status: 400, code: 'password_too_long' });
+    await expect(pw.hash('a'.repeat(73))).rejects.toMatchObject({ code: 'password_too_long' });
+    // exactly 72 bytes is fine
+    const hash = await pw.hash('a'.repeat(72));
+    await expect(pw.verify('a'.repeat(72), hash)).resolves.toBe(true);
+    // bcrypt would accept the 73-byte form against the 72-byte hash; verify refuses it
+    await expect(pw.verify('a'.repeat(73), hash)).resolves.toBe(false);
+  });
+
+  it('refuses short passwords and runs pluggable checks', async () => {
+    await expect(pw.hash('short')).rejects.toMatchObject({ status: 400, code: 'password_too_short' });
+    const strict = passwords({
+      cost: 4,
+      poolSize: 1,
+      minLength: 8,
+      checks: [(p) => (p.includes('password') ? 'This password is too common.' : undefined)],
+    });
+    try {
+      await expect(strict.hash('mypassword1')).rejects.toMatchObject({
+        status: 400,
+        code: 'password_rejected',
+        message: 'This password is too common.',
+      });
+      await expect(strict.hash('s3cret-enough')).resolves.toMatch(/^\$2b\$04\$/);
+    } finally {
+      await strict.close();
+    }
+  });
+
+  it('still spends a verification on an unknown account and answers false', async () => {
+    await expect(pw.verify('whatever-password', undefined)).resolves.toBe(false);
+    await expect(pw.verify('whatever-password', 'garbage')).resolves.toBe(false);
+  });
+
+  it('validates options at start-up', () => {
+    expect(() => passwords({ cost: 3 })).toThrow(ShieldwallConfigError);
+    expect(() => passwords({ cost: 32 })).toThrow(/cost/);
+    expect(() => passwords({ minLength: 0 })).toThrow(/minLength/);
+    expect(() => passwords({ minLength: 80 })).toThrow(/minLength/);
+    expect(() => passwords({ poolSize: 0 })).toThrow(/poolSize/);
+  });
+
+  it('rejects work after close', async () => {
+    const closing = passwords({ cost: 4, poolSize: 1 });
+    await closing.close();
+    await expect(closing.hash('long enough password')).rejects.toThrow(/closed/);
+  });
+
+  it('keeps the event loop free while many hashes run', async () => {
+    // Cost 11 takes well over 100 ms per hash on one core, so on the main thread every hash would blow the bound.
+    const busy = passwords({ cost: 11, poolSize: 2 });
+    const histogram = monitorEventLoopDelay({ resolution: 10 });
+    try {
+      await busy.verify('warm up the workers', undefined);
+      histogram.enable();
+      await Promise.all(Array.from({ length: 8 }, (_, i) => busy.hash(`password number ${i}!`)));
+      histogram.disable();
+      expect(histogram.count).toBeGreaterThan(0);
+      expect(histogram.max / 1e6).toBeLessThan(100);
+    } finally {
+      histogram.disable();
+      await busy.close();
+    }
+  });
+});
