@@ -1,0 +1,264 @@
+import { createHash } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { RequestHandler } from 'express';
+import {
+  configError,
+  fraction,
+  getClientInfo,
+  oneOf,
+  positiveInteger,
+  prefixedStore,
+  readChallengeAnswer,
+  rejectMiddlewareArguments,
+  silentLogger,
+  systemClock,
+  verificationRequired,
+  wrapAsync,
+  type Clock,
+  type Logger,
+  type Store,
+} from '@shieldwall/core';
+import { packageName } from './constants.js';
+import { codeCheckError } from './codes.js';
+import type { CodeChallengeProvider } from './challenge-provider.js';
+import { CaptchaUnavailableError } from './verifiers/http.js';
+import type { CaptchaResult, CaptchaVerifier } from './verifiers/types.js';
+
+export type ProviderDownPolicy = 'challenge' | 'block' | 'allow';
+
+export interface CaptchaGateOptions {
+  /** The provider: `recaptchaV3(...)`, `recaptchaEnterprise(...)`, `hcaptcha(...)` or `turnstile(...)`. Required. */
+  verifier: CaptchaVerifier;
+  /** Issues and checks the verification codes of the step-up (`codeChallengeProvider(...)`). Required. */
+  challenges: CodeChallengeProvider;
+  /** Keeps the replay cache of seen tokens (SHA-256 of the token, prefixed `captcha-gate:token:`). Required. */
+  store: Store;
+  /**
+   * Hostnames (or Android package names) tokens must have been solved on. Required: pass `'any'` to opt out of the
+   * check explicitly (not recommended: tokens solved on another site would pass).
+   */
+  hostnames: readonly string[] | 'any';
+  /** Scores (human-likelihood, 0..1) at or above this pass. Defaults to 0.8 (002). */
+  threshold?: number;
+  /** Per-action thresholds, overriding `threshold`. Defaults to none. */
+  thresholds?: Readonly<Record<string, number>>;
+  /** Tokens solved longer ago than this are refused. Defaults to the provider's token lifetime (2 min; Turnstile 5). */
+  maxTokenAgeMs?: number;
+  /** Every provider call is aborted after this. Defaults to 3000. */
+  timeoutMs?: number;
+  /**
+   * When the provider is down, slow or misconfigured: `'challenge'` requires a verification code, `'block'` answers
+   * 503 `captcha_unavailable`, `'allow'` lets the request through with a warning in the log (an explicit opt-out).
+   * Defaults to `'challenge'`.
+   */
+  onProviderDown?: ProviderDownPolicy;
+  /** Treat a valid token without a score (Turnstile, hCaptcha without Enterprise) as below threshold. Defaults to false. */
+  requireScore?: boolean;
+  /**
+   * Reads the token. Defaults to the `X-Captcha-Token` header, else the body's `captchaToken`,
+   * `g-recaptcha-response`, `h-captcha-response` or `cf-turnstile-response`.
+   */
+  token?: (req: IncomingMessage) => string | undefined;
+  /** The client a code is bound to. Defaults to `ip:<client IP>` (from @shieldwall/request-guard or `req.ip`). */
+  subject?: (req: IncomingMessage, action: string) => string;
+  /** Defaults to a silent logger. Logs actions, reasons and scores, never tokens or codes. */
+  logger?: Logger;
+  /** Defaults to the system clock. */
+  clock?: Clock;
+}
+
+export interface CaptchaGate {
+  /** The middleware for one action: through at or above the threshold, otherwise a verification-code step-up. */
+  require(action: string, options?: { threshold?: number }): RequestHandler;
+  /** The step-up's ChallengeProvider, for rate limiters set to challenge instead of block. */
+  readonly challengeProvider: CodeChallengeProvider;
+}
+
+const tokenFields = ['captchaToken', 'g-recaptcha-response', 'h-captcha-response', 'cf-turnstile-response'];
+const maxTokenLength = 8192;
+const clockSkewMs = 60_000;
+
+function defaultToken(req: IncomingMessage): string | undefined {
+  const header = req.headers['x-captcha-token'];
+  if (typeof header === 'string' && header) return header;
+  const body = (req as { body?: unknown }).body;
+  if (typeof body !== 'object' || body === null) return undefined;
+  for (const field of tokenFields) {
+    const value = (body as Record<string, unknown>)[field];
+    if (typeof value === 'string' && value) return value;
+  }
+  return undefined;
+}
+
+const defaultSubject = (req: IncomingMessage): string => `ip:${getClientInfo(req).ip}`;
+
+/**
+ * Score-gated endpoints with a verification-code step-up (002): at or above the action's threshold the request
+ * goes through; below it, without a token, with a token that fails a check, or when the provider is down, the
+ * client gets 403 `verification_required` with a challenge, and a code by e-mail or SMS. It repeats the request
+ * with `X-Verification-Id` and `X-Verification-Code`.
+ */
+export function captchaGate(options: Readonly<CaptchaGateOptions>): CaptchaGate {
+  rejectMiddlewareArguments(packageName, 'captchaGate', options);
+  if (!options || typeof options.verifier?.verify !== 'function') {
+    throw configError(
+      packageName,
+      'verifier',
+      options?.verifier,
+      'pass recaptchaV3(), recaptchaEnterprise(), hcaptcha() or turnstile().',
+    );
+  }
+  const challenges = options.challenges;
+  if (typeof challenges?.check !== 'function' || typeof challenges.issue !== 'function') {
+    throw configError(
+      packageName,
+      'challenges',
+      challenges,
+      'pass codeChallengeProvider(verificationCodes(...), recipient).',
+    );
+  }
+  if (typeof options.store !== 'object' || options.store === null) {
+    throw configError(packageName, 'store', options.store, 'pass a Store (memoryStore() or redisStore()).');
+  }
+  const hostnames = options.hostnames;
+  if (
+    hostnames !== 'any' &&
+    (!Array.isArray(hostnames) ||
+      hostnames.length === 0 ||
+      hostnames.some((h) => typeof h !== 'string' || !h))
+  ) {
+    throw configError(
+      packageName,
+      'hostnames',
+      hostnames,
+      "pass your site's hostnames, or 'any' to opt out of the check.",
+    );
+  }
+  const allowedHosts = hostnames === 'any' ? undefined : new Set((hostnames as readonly string[]).map((h) => h.toLowerCase()));
+  const verifier = options.verifier;
+  const defaultThreshold = fraction(packageName, 'threshold', options.threshold, 0.8);
+  const thresholds = new Map<string, number>();
+  for (const [action, value] of Object.entries(options.thresholds ?? {})) {
+    thresholds.set(action, fraction(packageName, `thresholds.${action}`, value, defaultThreshold));
+  }
+  const maxTokenAgeMs = positiveInteger(
+    packageName,
+    'maxTokenAgeMs',
+    options.maxTokenAgeMs,
+    verifier.tokenLifetimeMs,
+  );
+  const timeoutMs = positiveInteger(packageName, 'timeoutMs', options.timeoutMs, 3000);
+  const onProviderDown = oneOf(
+    packageName,
+    'onProviderDown',
+    options.onProviderDown,
+    ['challenge', 'block', 'allow'],
+    'challenge',
+  );
+  const requireScore = options.requireScore === true;
+  const readToken = options.token ?? defaultToken;
+  const subjectOf = options.subject ?? defaultSubject;
+  const logger = options.logger ?? silentLogger;
+  const clock = options.clock ?? systemClock;
+  const seen = prefixedStore(options.store, 'captcha-gate:token:');
+  const replayTtlMs = maxTokenAgeMs + clockSkewMs;
+
+  /** Why a result does not pass, or undefined when it does. */
+  function judge(result: CaptchaResult, action: string, threshold: number): string | undefined {
+    if (!result.valid) return 'token_invalid';
+    if (verifier.reportsAction && result.action !== action) return 'action_mismatch';
+    if (allowedHosts && !allowedHosts.has((result.hostname ?? '').toLowerCase()))
+      return 'hostname_not_allowed';
+    if (result.challengeTime === undefined) return 'token_age_unknown';
+    const age = clock.now() - result.challengeTime;
+    if (age > maxTokenAgeMs) return 'token_too_old';
+    if (age < -clockSkewMs) return 'token_from_future';
+    if (result.score === undefined) return requireScore ? 'score_missing' : undefined;
+    return result.score >= threshold ? undefined : 'score_below_threshold';
+  }
+
+  function require(action: string, routeOptions: { threshold?: number } = {}): RequestHandler {
+    if (typeof action !== 'string' || !/^[A-Za-z0-9_/]{1,100}$/.test(action)) {
+      throw configError(
+        packageName,
+        'action',
+        action,
+        'pass letters, digits, _ or / (reCAPTCHA action rules).',
+      );
+    }
+    const threshold = fraction(
+      packageName,
+      'threshold',
+      routeOptions.threshold,
+      thresholds.get(action) ?? defaultThreshold,
+    );
+
+    return wrapAsync(async function captchaGateMiddleware(req, res, next) {
+      const context = { action, subject: subjectOf(req, action), req };
+
+      const answer = readChallengeAnswer(req);
+      if (answer) {
+        const checked = await challenges.check(context, answer);
+        if (!checked.ok) throw codeCheckError(checked);
+        res.locals.captcha = { passed: 'verification_code' };
+        next();
+        return;
+      }
+
+      let reason: string;
+      let result: CaptchaResult | undefined;
+      const token = readToken(req);
+      if (!token) reason = 'token_missing';
+      else if (token.length > maxTokenLength) reason = 'token_malformed';
+      else {
+        const hash = createHash('sha256').update(token).digest('base64url');
+        if (!(await seen.setIfAbsent(hash, '1', replayTtlMs))) reason = 'token_replayed';
+        else {
+          try {
+            result = await verifier.verify(token, {
+              expectedAction: action,
+              remoteIp: getClientInfo(req).ip || undefined,
+              userAgent:
+                typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : undefined,
+              signal: AbortSignal.timeout(timeoutMs),
+            });
+            const failed = judge(result, action, threshold);
+            if (failed === undefined) {
+              res.locals.captcha = { passed: 'score', score: result.score, provider: result.provider };
+              next();
+              return;
+            }
+            reason = failed;
+          } catch (error) {
+            if (!(error instanceof CaptchaUnavailableError)) throw error;
+            logger.warn('captcha-gate: provider unavailable', {
+              action,
+              provider: verifier.provider,
+              reason: error.reason,
+              policy: onProviderDown,
+            });
+            if (onProviderDown === 'block') throw error;
+            if (onProviderDown === 'allow') {
+              res.locals.captcha = { passed: 'provider_down_allowed' };
+              next();
+              return;
+            }
+            reason = 'provider_unavailable';
+          }
+        }
+      }
+
+      logger.info('captcha-gate: verification code required', {
+        action,
+        reason,
+        provider: verifier.provider,
+        ...(result?.score !== undefined ? { score: result.score } : {}),
+        ...(result && result.reasons.length ? { providerReasons: result.reasons.slice(0, 5) } : {}),
+      });
+      const challenge = await challenges.issue(context);
+      throw verificationRequired(challenge, 'Enter the verification code we sent to continue.');
+    });
+  }
+
+  return { require, challengeProvider: challenges };
+}

@@ -1,0 +1,47 @@
+import type { Request, RequestHandler, Response } from 'express';
+import { configError, rejectMiddlewareArguments, ShieldwallError, wrapAsync } from '@shieldwall/core';
+import { packageName } from './constants.js';
+
+export interface ParticipationOptions {
+  /**
+   * The figure the app supplies for the signed-in user (for example 30-day transaction volume, in the smallest
+   * currency unit). Undefined (no user, no data) counts as 0. Required.
+   */
+  figure: (req: Request, res: Response) => number | undefined | Promise<number | undefined>;
+  /** The figure must be at least this. Required. */
+  threshold: number;
+  /** The figure's name in the refusal's details, for clients. Defaults to `'recentVolume'`. */
+  metric?: string;
+}
+
+/**
+ * 002's participation threshold for signed-in users: 403 `participation_threshold_not_met` (details: `metric`,
+ * `threshold`) unless the app's figure for this user reaches the threshold. Mount after authentication.
+ */
+export function requireParticipation(options: Readonly<ParticipationOptions>): RequestHandler {
+  rejectMiddlewareArguments(packageName, 'requireParticipation', options);
+  if (typeof options?.figure !== 'function') {
+    throw configError(packageName, 'figure', options?.figure, 'pass a function (req, res) => number.');
+  }
+  const { figure } = options;
+  const threshold = options.threshold;
+  if (typeof threshold !== 'number' || !Number.isFinite(threshold) || threshold < 0) {
+    throw configError(packageName, 'threshold', threshold, 'pass a number of zero or more.');
+  }
+  const metric = options.metric ?? 'recentVolume';
+  return wrapAsync(async function requireParticipationMiddleware(req, res, next) {
+    const value = await figure(req, res);
+    const reached = typeof value === 'number' && Number.isFinite(value) && value >= threshold;
+    if (!reached) {
+      throw new ShieldwallError(
+        403,
+        'participation_threshold_not_met',
+        'Your recent activity does not yet qualify for this.',
+        {
+          details: { metric, threshold },
+        },
+      );
+    }
+    next();
+  });
+}
