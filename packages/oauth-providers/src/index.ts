@@ -1,0 +1,17 @@
+export { oauthProviders, type OAuthProvidersRouter } from './router.js';
+export type {
+  OAuthClientOptions,
+  OAuthEndpoints,
+  OAuthProfile,
+  OAuthProviderName,
+  OAuthProvidersConfig,
+  OAuthProvidersOptions,
+  TelegramOptions,
+} from './types.js';
+export {
+  telegramCheck,
+  TelegramStrategy,
+  type TelegramCheckOptions,
+  type TelegramVerdict,
+} from './providers/telegram.js';
+export { chooseGitHubEmail } from './providers/github.js';

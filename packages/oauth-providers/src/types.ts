@@ -1,0 +1,110 @@
+import type { KeyObject } from 'node:crypto';
+import type { Request, Response } from 'express';
+import type { Clock, Logger, Store } from '@shieldwall/core';
+
+/** The providers this package speaks. */
+export type OAuthProviderName = 'google' | 'github' | 'vk' | 'yandex' | 'telegram';
+
+/**
+ * What the app gets once a provider has vouched for a user. Provider tokens are not part of it: they are dropped
+ * as soon as the profile is read.
+ */
+export interface OAuthProfile {
+  provider: OAuthProviderName;
+  /** The provider's stable user id (Google `sub`, GitHub numeric id, VK `user_id`, Yandex `id`, Telegram `id`). */
+  id: string;
+  /** A display name, when the provider gives one. */
+  name: string | null;
+  /** The provider login or username, when there is one (GitHub, Yandex, Telegram). */
+  username: string | null;
+  avatarUrl: string | null;
+  email: string | null;
+  /**
+   * True only when the provider says it verified `email` (Google `email_verified`, GitHub `verified` on the
+   * chosen address). Never link an existing account by an e-mail whose `emailVerified` is false.
+   */
+  emailVerified: boolean;
+}
+
+/** Overrides of single endpoints; `baseUrl` is usually enough. */
+export interface OAuthEndpoints {
+  authorize?: string;
+  token?: string;
+  userInfo?: string;
+  /** GitHub only: the `/user/emails` endpoint. */
+  emails?: string;
+}
+
+export interface OAuthClientOptions {
+  clientId: string;
+  /** Sent to the token endpoint (not to VK ID, whose web flow is PKCE-only). Never logged. */
+  clientSecret: string;
+  /**
+   * One origin (or origin + path prefix) that replaces every endpoint host of the provider, for tests and
+   * self-hosted gateways; paths stay the provider's. Defaults to the provider's real hosts.
+   */
+  baseUrl?: string;
+  /** Single endpoint overrides, applied after `baseUrl`. Defaults to none. */
+  endpoints?: OAuthEndpoints;
+  /** Scopes to request. Defaults per provider (README table): enough for id, name, avatar and e-mail. */
+  scope?: readonly string[];
+}
+
+export interface TelegramOptions {
+  /** The bot token from @BotFather (`123456:ABC...`); the HMAC key is SHA-256 of it. Never logged. */
+  botToken: string;
+  /** Replaces `https://oauth.telegram.org` for the redirect. Defaults to Telegram's host. */
+  baseUrl?: string;
+  /** How old `auth_date` may be, in seconds. Defaults to 3600 (one hour); at most 86 400. */
+  maxAgeSeconds?: number;
+}
+
+export interface OAuthProvidersConfig {
+  google?: OAuthClientOptions;
+  github?: OAuthClientOptions;
+  vk?: OAuthClientOptions;
+  yandex?: OAuthClientOptions;
+  telegram?: TelegramOptions;
+}
+
+export interface OAuthProvidersOptions {
+  /**
+   * The app's public origin (`https://app.example.com`). Redirect URIs are built from it, never from the Host
+   * header, and must be registered at each provider exactly as `${publicOrigin}${basePath}/<provider>/callback`.
+   * Required.
+   */
+  publicOrigin: string;
+  /** The providers to mount; each present key mounts its two routes. Required, at least one. */
+  providers: OAuthProvidersConfig;
+  /**
+   * The HMAC-SHA256 key that signs the short-lived flow cookie (state, PKCE verifier, expiry): a secret
+   * `KeyObject` or at least 32 random bytes. Required.
+   */
+  stateKey: KeyObject | Uint8Array;
+  /**
+   * Called with the normalised profile once the provider vouched for the user: find or create the user and sign
+   * them in. If it does not answer, the package redirects to `successRedirect`. Required.
+   */
+  onProfile: (profile: OAuthProfile, req: Request, res: Response) => Promise<void>;
+  /** Where the routes live. Defaults to `/api/auth/oauth`. */
+  basePath?: string;
+  /**
+   * Marks the flow cookie `Secure` and names it `__Host-sw-oauth-<provider>`. Turn off only for plain-HTTP
+   * development. Defaults to true.
+   */
+  secure?: boolean;
+  /** Records used `state` values (and Telegram hashes) so that a replayed callback fails. Defaults to `memoryStore()`. */
+  store?: Store;
+  /** Outbound HTTP to the providers. Defaults to `globalThis.fetch`. */
+  fetch?: typeof fetch;
+  /** Time allowed for each call to a provider. Defaults to 10 000 ms. */
+  timeoutMs?: number;
+  /** How long a started sign-in may take. Defaults to 600 000 ms (10 minutes). */
+  stateTtlMs?: number;
+  /** Where to send the browser when `onProfile` did not answer. Defaults to `/`. */
+  successRedirect?: string;
+  /** Defaults to the system clock. */
+  clock?: Clock;
+  /** Provider failures are logged here (provider and error code only). Defaults to a silent logger. */
+  logger?: Logger;
+}
