@@ -1,4 +1,52 @@
+import {
+  bodyGuard,
+  clientIp,
+  cloudflareRanges,
+  corsGuard,
+  httpsRedirect,
+  trustRanges,
+  type BodyRoute,
+} from '@shieldwall/request-guard';
 import type { Feature } from './feature.js';
 
-/** Mounts the request guard (HTTPS redirect, client IP, CORS, body limits). Filled in by issue 2. */
-export const mountRequestGuard: Feature = async () => {};
+const json = 'application/json';
+const jose = 'application/jose';
+
+/**
+ * Content-Type exceptions per route; everything else takes application/json only. Routes listed here with a type
+ * other than application/json parse their own bodies (the guard leaves those unread). A feature that needs
+ * another type adds one line here.
+ */
+export const bodyRoutes: readonly BodyRoute[] = [
+  {
+    path: '/api/csp-report-endpoint',
+    types: ['application/csp-report', 'application/reports+json', json],
+    limit: 64 * 1024,
+  },
+  { path: '/api/security/session-key', types: [jose, json] },
+  { path: '/api/wallets*', types: [jose, json] },
+  { path: '/api/activities*', types: [jose, json] },
+];
+
+/**
+ * Mounts the request guard first: trust proxy, the HTTPS redirect (production), the client IP, CORS and the body
+ * guard. With TRUST_PROXY=cloudflare only Cloudflare's edges are trusted, for the scheme and for the client IP.
+ */
+export const mountRequestGuard: Feature = async (app, services) => {
+  const { config } = services;
+  const cloudflare = config.trustProxy === 'cloudflare' ? cloudflareRanges() : undefined;
+  app.set('trust proxy', cloudflare ? trustRanges(cloudflare) : config.trustProxy);
+
+  if (config.production) {
+    app.use(httpsRedirect({ origin: config.publicOrigin, skipPaths: ['/healthz'] }));
+  }
+  app.use(
+    clientIp(
+      cloudflare
+        ? { mode: 'cloudflare', cloudflareRanges: cloudflare, logger: services.logger }
+        : { mode: 'express', logger: services.logger },
+    ),
+  );
+  app.use(corsGuard({ origins: [config.publicOrigin, ...config.corsOrigins] }));
+  app.use(bodyGuard({ routes: bodyRoutes }));
+};
