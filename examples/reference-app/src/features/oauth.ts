@@ -1,4 +1,83 @@
+import { createSecretKey, hkdfSync, randomUUID } from 'node:crypto';
+import { ShieldwallError } from '@shieldwall/core';
+import { oauthProviders, type OAuthProfile, type OAuthProvidersConfig } from '@shieldwall/oauth-providers';
+import type { User, UserRepository } from '../users.js';
 import type { Feature } from './feature.js';
 
-/** Mounts OAuth sign-in. Filled in by issue 9; until then the routes do not exist and guards stay closed. */
-export const mountOAuth: Feature = async () => {};
+/**
+ * Finds the user a provider vouched for, or creates one. Accounts are linked by e-mail only when the provider
+ * verified it (`emailVerified`); an unverified provider e-mail is never stored, so it cannot squat an address.
+ */
+export async function findOrCreateOAuthUser(users: UserRepository, profile: OAuthProfile): Promise<User> {
+  const identity = `${profile.provider}:${profile.id}`;
+  const known = await users.findByIdentity(identity);
+  if (known) return known;
+
+  const verifiedEmail = profile.emailVerified && profile.email ? profile.email : undefined;
+  if (verifiedEmail) {
+    const owner = await users.findByEmail(verifiedEmail);
+    if (owner) {
+      // The provider proved the address. If the account never did (someone registered it without confirming),
+      // its password is dropped: otherwise whoever pre-registered the address would share the account.
+      const linked = await users.update(owner.id, {
+        identities: [...owner.identities, identity],
+        emailVerified: true,
+        ...(owner.emailVerified ? {} : { passwordHash: undefined }),
+      });
+      if (linked) return linked;
+    }
+  }
+  const created = await users.create({
+    // Users without a verified provider e-mail get a unique address under the reserved .invalid TLD.
+    email: verifiedEmail ?? `oauth-${randomUUID()}@users.invalid`,
+    emailVerified: verifiedEmail !== undefined,
+    identities: [identity],
+  });
+  if (created) return created;
+  // Lost a race with a concurrent sign-in of the same identity or address.
+  const raced =
+    (await users.findByIdentity(identity)) ?? (verifiedEmail && (await users.findByEmail(verifiedEmail)));
+  if (raced) return raced;
+  throw new ShieldwallError(409, 'conflict', 'This account could not be created; try again.');
+}
+
+/**
+ * `GET /api/auth/oauth/:provider` and its callback (SPEC.md) for the providers configured in the environment, on
+ * @shieldwall/oauth-providers; the user is signed in with the same cookies as password login.
+ */
+export const mountOAuth: Feature = async (app, services, guards) => {
+  const { config, users } = services;
+  const providers: OAuthProvidersConfig = {};
+  for (const name of ['google', 'github', 'vk', 'yandex'] as const) {
+    const client = config.oauth[name];
+    if (client) providers[name] = client;
+  }
+  if (config.oauth.telegram) providers.telegram = config.oauth.telegram;
+  if (Object.keys(providers).length === 0) return;
+
+  // The flow cookie's MAC key, derived from the first JWT secret so no new secret has to be configured.
+  const [signing] = config.jwtSecrets;
+  if (!signing) throw new Error('OAuth needs a JWT secret to derive its state key from');
+  const stateKey = createSecretKey(
+    Buffer.from(hkdfSync('sha256', signing.key, Buffer.alloc(0), 'shieldwall/oauth-state/v1', 32)),
+  );
+
+  const router = oauthProviders({
+    publicOrigin: config.publicOrigin,
+    providers,
+    stateKey,
+    secure: config.production,
+    store: services.store,
+    fetch: services.fetch,
+    clock: services.clock,
+    logger: services.logger,
+    async onProfile(profile, _req, res) {
+      const user = await findOrCreateOAuthUser(users, profile);
+      await guards.signIn(res, user);
+      res.redirect(302, '/');
+    },
+  });
+  app.use('/api/auth/oauth', guards.limit('oauth'));
+  app.use(router);
+  return () => router.close();
+};
