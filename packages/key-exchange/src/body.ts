@@ -1,0 +1,26 @@
+import type { Request } from 'express';
+import { payloadTooLarge, unsupportedMediaType } from './errors.js';
+
+export function isJose(req: Request): boolean {
+  const type = req.get('content-type');
+  return type !== undefined && type.split(';')[0]!.trim().toLowerCase() === 'application/jose';
+}
+
+/** The raw `application/jose` body as text, read here unless a parser already did; capped at `limit` bytes. */
+export async function readJoseBody(req: Request, limit: number): Promise<string> {
+  if (!isJose(req)) throw unsupportedMediaType();
+  const parsed: unknown = req.body;
+  if (typeof parsed === 'string') return parsed;
+  if (Buffer.isBuffer(parsed)) return parsed.toString('utf8');
+  const declared = Number(req.get('content-length'));
+  if (Number.isFinite(declared) && declared > limit) throw payloadTooLarge();
+  if (req.readableEnded) return '';
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw payloadTooLarge();
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8').trim();
+}

@@ -1,0 +1,100 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { wrapAsync } from '@shieldwall/core';
+import { isJose, readJoseBody } from './body.js';
+import type { ChannelInfo, KeyExchangeContext } from './context.js';
+import { envelopeTypes, openEnvelope, peekHeader, sealResponse, type EnvelopeHeader } from './envelope.js';
+import { encryptionRequired, invalidEnvelope, invalidJson, upgradeRequired } from './errors.js';
+
+/** Requests without a body (GET, HEAD, DELETE, ...) carry their envelope, with an empty plaintext, in this header. */
+export const envelopeHeader = 'x-channel-envelope';
+
+export interface ChannelOptions {
+  /**
+   * Refuse plaintext requests with 400 `encryption_required`. Defaults to true; `false` lets plaintext through
+   * unencrypted (answered in plaintext) while encrypted requests are still opened and answered encrypted.
+   */
+  required?: boolean;
+}
+
+export function channelMiddleware(ctx: KeyExchangeContext, required: boolean): RequestHandler {
+  return wrapAsync(async function keyExchangeChannel(
+    req: Request,
+    res: Response,
+    next: NextFunction,
+  ): Promise<void> {
+    const inHeader = req.get(envelopeHeader);
+    let jwe: string;
+    let fromBody: boolean;
+    if (isJose(req)) {
+      if (inHeader !== undefined) throw invalidEnvelope();
+      jwe = await readJoseBody(req, ctx.maxBodyBytes);
+      fromBody = true;
+    } else if (inHeader !== undefined) {
+      jwe = inHeader.trim();
+      fromBody = false;
+    } else {
+      if (required) throw encryptionRequired();
+      next();
+      return;
+    }
+
+    const kid = peekHeader(jwe)?.kid;
+    const record = typeof kid === 'string' ? await ctx.channels.get(kid) : undefined;
+    if (!record) throw invalidEnvelope();
+    if (record.s !== undefined && ctx.csrf.sessionId(req) !== record.s) throw invalidEnvelope();
+    if (record.p !== undefined && ctx.apps) {
+      const status = ctx.apps.check(record.p, record.v ?? '');
+      if (status.status === 'retired') throw upgradeRequired(status.minVersion, status.upgradeUrl);
+      if (status.status === 'unknown') throw invalidEnvelope();
+    }
+    const key = ctx.channels.keyOf(record);
+    const { plaintext, header } = await openEnvelope(
+      ctx.envelopes,
+      jwe,
+      { alg: 'dir', typ: envelopeTypes.request, method: req.method, path: req.originalUrl, empty: !fromBody },
+      (id) => Promise.resolve(id === record.id ? key : undefined),
+    );
+
+    if (fromBody) {
+      try {
+        req.body =
+          plaintext.length === 0
+            ? undefined
+            : (JSON.parse(Buffer.from(plaintext).toString('utf8')) as unknown);
+      } catch {
+        throw invalidJson();
+      }
+    }
+    await ctx.channels.touch(record);
+
+    const info: ChannelInfo = {
+      channelId: record.id,
+      ...(record.s ? { sessionId: record.s } : {}),
+      ...(record.p ? { platform: record.p, version: record.v } : {}),
+    };
+    res.locals.keyExchange = info;
+    encryptJsonResponses(ctx, res, next, key, record.id, header);
+    next();
+  });
+}
+
+/** Replaces `res.json` so that the route's JSON answer leaves sealed under the channel key, bound to this request. */
+function encryptJsonResponses(
+  ctx: KeyExchangeContext,
+  res: Response,
+  next: NextFunction,
+  key: Parameters<typeof sealResponse>[1],
+  channelId: string,
+  header: EnvelopeHeader,
+): void {
+  res.json = function encryptedJson(body?: unknown): Response {
+    const bytes = Buffer.from(JSON.stringify(body) ?? 'null', 'utf8');
+    sealResponse(ctx.clock, key, channelId, header, bytes).then((jwe) => {
+      res.setHeader('Content-Type', 'application/jose');
+      res.setHeader('Cache-Control', 'no-store');
+      res.setHeader('Content-Length', Buffer.byteLength(jwe));
+      res.end(jwe);
+    }, next);
+    return res;
+  };
+}

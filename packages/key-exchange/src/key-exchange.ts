@@ -1,0 +1,218 @@
+import { randomBytes } from 'node:crypto';
+import type { Request, RequestHandler, Response } from 'express';
+import {
+  configError,
+  memoryStore,
+  positiveInteger,
+  prefixedStore,
+  rejectMiddlewareArguments,
+  silentLogger,
+  systemClock,
+  wrapAsync,
+  type Clock,
+  type Logger,
+  type Store,
+} from '@shieldwall/core';
+import { createAppVersionRegistry, type AppVersionRegistry, type AppVersionsConfig } from './app-versions.js';
+import { channelMiddleware, type ChannelOptions } from './channel.js';
+import { createChannels } from './channels.js';
+import type { KeyExchangeContext } from './context.js';
+import { createCsrf, validateCsrfSecrets, type Csrf, type CsrfSecret } from './csrf.js';
+import { packageName } from './errors.js';
+import { createWebKeyRing, type WebKeyRing } from './key-ring.js';
+import { ephemeralSealer, type SecretSealer } from './sealer.js';
+import { sessionKeyHandler } from './session-key.js';
+
+const day = 24 * 60 * 60 * 1000;
+
+export interface KeyExchangeOptions {
+  /** Where key rings, CSRF secrets, channels and replay ids live (prefixed `kx:`). Defaults to a `memoryStore()`. */
+  store?: Store;
+  /**
+   * Seals the RSA private keys kept in the store. Required when `store` is passed (a shared store must never hold
+   * private keys in the clear); defaults to `ephemeralSealer()` with the default in-memory store.
+   */
+  sealer?: SecretSealer;
+  /** Defaults to the system clock. */
+  clock?: Clock;
+  /** Defaults to a silent logger. Logs ids only, never keys or tokens. */
+  logger?: Logger;
+  /**
+   * Session cookie `Secure` with the `__Host-` prefix. Defaults to true; pass false only for plain-HTTP
+   * development (the cookie is then named without the prefix).
+   */
+  secure?: boolean;
+  /** The session cookie's name. Defaults to `__Host-sw-session` (secure) or `sw-session`. */
+  cookieName?: string;
+  /** How long a CSRF token (and an idle session) stays valid. Defaults to 14 days. */
+  csrfMaxAgeMs?: number;
+  /**
+   * Keys that encrypt CSRF tokens: `{ id, key: 32 bytes }`, first encrypts, all decrypt. Pass the same list to
+   * every instance. Defaults to one random key per process (a single instance only).
+   */
+  csrfSecrets?: readonly CsrfSecret[];
+  /**
+   * Origins a CSRF-checked request may come from when it sends `Origin`. Defaults to the request's own origin
+   * (protocol and Host).
+   */
+  allowedOrigins?: readonly string[];
+  /** How often a new web key pair is made. Defaults to 14 days. */
+  rotateEveryMs?: number;
+  /** How long each web key is accepted after it is made. Defaults to 30 days; must exceed `rotateEveryMs`. */
+  keyLifetimeMs?: number;
+  /** RSA modulus bits for web keys. Defaults to 2048 (the minimum). */
+  modulusLength?: number;
+  /** A channel's lifetime, renewed on use. Defaults to 14 days. */
+  channelTtlMs?: number;
+  /** How far an envelope's `iat` may be from the server's time. Defaults to 60 000 (60 s). */
+  windowMs?: number;
+  /** Largest encrypted request body. Defaults to 1 MiB. */
+  maxBodyBytes?: number;
+  /** Mobile app versions and their keys. Defaults to none (every mobile handshake gets `unknown_app_version`). */
+  appVersions?: AppVersionsConfig;
+}
+
+export interface KeyExchange {
+  /** Middleware for pages: ensures the session cookie and sets `res.locals.csrfToken` to a fresh token. */
+  csrfToken: RequestHandler;
+  /** Middleware: 403 `csrf_invalid` unless Fetch Metadata, Origin and `X-CSRF-Token` check out. */
+  requireCsrf: RequestHandler;
+  /** GET handler: the current web public key as a JWK (mount it after `requireCsrf`). */
+  publicKey: RequestHandler;
+  /** POST handler: establishes a channel (checks CSRF itself for web clients). */
+  sessionKey: RequestHandler;
+  /** Middleware that opens encrypted requests and seals JSON responses. */
+  channel(options?: Readonly<ChannelOptions>): RequestHandler;
+  /** `channel({ required: true })`, built once. */
+  requireChannel: RequestHandler;
+  /** Ends the web session's CSRF secret (for logout): its tokens stop working. */
+  endSession(req: Request): Promise<void>;
+  /** Issues a token outside middleware (for a template helper). */
+  issueCsrfToken(req: Request, res: Response): Promise<string>;
+  keyRing: WebKeyRing;
+  csrf: Csrf;
+  appVersions: AppVersionRegistry | undefined;
+}
+
+/** The key exchange of DESIGN.md: CSRF tokens in pages, rotating RSA keys, per-app-version keys, the AES channel. */
+export function keyExchange(options: Readonly<KeyExchangeOptions> = {}): KeyExchange {
+  rejectMiddlewareArguments(packageName, 'keyExchange', options);
+  if (options.store && !options.sealer) {
+    throw configError(
+      packageName,
+      'sealer',
+      undefined,
+      'pass a SecretSealer with a shared store (private keys are stored sealed).',
+    );
+  }
+  const secure = options.secure ?? true;
+  if (typeof secure !== 'boolean') throw configError(packageName, 'secure', secure, 'pass true or false.');
+  const cookieName = options.cookieName ?? (secure ? '__Host-sw-session' : 'sw-session');
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(cookieName) || (cookieName.startsWith('__Host-') && !secure)) {
+    throw configError(
+      packageName,
+      'cookieName',
+      cookieName,
+      'pass a token name; `__Host-` needs secure: true.',
+    );
+  }
+  const rotateEveryMs = positiveInteger(packageName, 'rotateEveryMs', options.rotateEveryMs, 14 * day);
+  const keyLifetimeMs = positiveInteger(packageName, 'keyLifetimeMs', options.keyLifetimeMs, 30 * day);
+  if (keyLifetimeMs <= rotateEveryMs) {
+    throw configError(
+      packageName,
+      'keyLifetimeMs',
+      keyLifetimeMs,
+      'pass more than rotateEveryMs, so the old key overlaps the new.',
+    );
+  }
+  const modulusLength = positiveInteger(packageName, 'modulusLength', options.modulusLength, 2048);
+  if (modulusLength < 2048)
+    throw configError(packageName, 'modulusLength', modulusLength, 'pass 2048 or more.');
+  const channelTtlMs = positiveInteger(packageName, 'channelTtlMs', options.channelTtlMs, 14 * day);
+  const windowMs = positiveInteger(packageName, 'windowMs', options.windowMs, 60_000);
+  const maxBodyBytes = positiveInteger(packageName, 'maxBodyBytes', options.maxBodyBytes, 1024 * 1024);
+  const csrfMaxAgeMs = positiveInteger(packageName, 'csrfMaxAgeMs', options.csrfMaxAgeMs, 14 * day);
+  const allowedOrigins = options.allowedOrigins ? [...options.allowedOrigins] : undefined;
+  if (allowedOrigins && !allowedOrigins.every((o) => typeof o === 'string' && /^https?:\/\/[^/]+$/.test(o))) {
+    throw configError(
+      packageName,
+      'allowedOrigins',
+      options.allowedOrigins,
+      'pass origins such as "https://app.example.com".',
+    );
+  }
+
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? silentLogger;
+  const store = prefixedStore(options.store ?? memoryStore({ clock }), 'kx:');
+  const sealer = options.sealer ?? ephemeralSealer();
+  const csrf = createCsrf({
+    store,
+    clock,
+    secure,
+    cookieName,
+    maxAgeMs: csrfMaxAgeMs,
+    secrets: validateCsrfSecrets(options.csrfSecrets) ?? [{ id: 'p', key: randomBytes(32) }],
+    allowedOrigins,
+  });
+  const ring = createWebKeyRing({
+    store,
+    sealer,
+    clock,
+    logger,
+    rotateEveryMs,
+    keyLifetimeMs,
+    modulusLength,
+    lockTtlMs: 30_000,
+  });
+  const apps = options.appVersions ? createAppVersionRegistry(options.appVersions, sealer) : undefined;
+  const ctx: KeyExchangeContext = {
+    store,
+    clock,
+    logger,
+    csrf,
+    ring,
+    apps,
+    channels: createChannels(store, clock, channelTtlMs),
+    envelopes: { clock, store, windowMs },
+    maxBodyBytes,
+    channelTtlMs,
+  };
+
+  const requireChannel = channelMiddleware(ctx, true);
+  return {
+    csrfToken: wrapAsync(async function keyExchangeCsrfToken(req, res, next) {
+      res.locals.csrfToken = await csrf.issue(req, res);
+      next();
+    }),
+    requireCsrf: wrapAsync(async function keyExchangeRequireCsrf(req, res, next) {
+      await csrf.verify(req, res);
+      next();
+    }),
+    publicKey: wrapAsync(async function keyExchangePublicKey(_req, res) {
+      const key = await ring.current();
+      res.setHeader('Cache-Control', 'no-store');
+      res.json(key);
+    }),
+    sessionKey: sessionKeyHandler(ctx),
+    channel: (channelOptions = {}) =>
+      channelOptions.required === false ? channelMiddleware(ctx, false) : requireChannel,
+    requireChannel,
+    endSession: (req) => csrf.endSession(req),
+    issueCsrfToken: (req, res) => csrf.issue(req, res),
+    keyRing: ring,
+    csrf,
+    appVersions: apps,
+  };
+}
+
+function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** Template helper: `<meta name="csrf-token" content="...">` for the token in `res.locals.csrfToken`. */
+export function csrfMetaTag(res: Response): string {
+  const token = (res.locals as { csrfToken?: unknown }).csrfToken;
+  return typeof token === 'string' ? `<meta name="csrf-token" content="${escapeHtml(token)}">` : '';
+}

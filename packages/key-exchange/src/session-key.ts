@@ -1,0 +1,81 @@
+import type { KeyObject } from 'node:crypto';
+import type { Request, RequestHandler, Response } from 'express';
+import { wrapAsync } from '@shieldwall/core';
+import { readJoseBody } from './body.js';
+import type { KeyExchangeContext } from './context.js';
+import { envelopeTypes, openEnvelope, peekHeader, sealResponse } from './envelope.js';
+import { invalidEnvelope, unknownAppVersion, upgradeRequired } from './errors.js';
+
+/** Headers that mark a mobile handshake. */
+export const appPlatformHeader = 'x-app-platform';
+export const appVersionHeader = 'x-app-version';
+
+function clientKey(plaintext: Uint8Array): Uint8Array {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(plaintext).toString('utf8'));
+  } catch {
+    throw invalidEnvelope();
+  }
+  const k = (parsed as { k?: unknown } | null)?.k;
+  if (typeof k !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(k)) throw invalidEnvelope();
+  const key = Buffer.from(k, 'base64url');
+  if (key.length !== 32) throw invalidEnvelope();
+  return new Uint8Array(key);
+}
+
+/** POST handler: unwraps the client's AES key (web key + CSRF, or an app version's key) and opens a channel. */
+export function sessionKeyHandler(ctx: KeyExchangeContext): RequestHandler {
+  return wrapAsync(async function keyExchangeSessionKey(req: Request, res: Response): Promise<void> {
+    const platform = req.get(appPlatformHeader);
+    const version = req.get(appVersionHeader);
+    let binding: { sessionId?: string; platform?: string; version?: string };
+    let lookup: (kid: string) => Promise<KeyObject | undefined>;
+
+    if (platform !== undefined || version !== undefined) {
+      const status =
+        ctx.apps && platform && version ? ctx.apps.check(platform, version) : { status: 'unknown' as const };
+      if (status.status === 'unknown') throw unknownAppVersion();
+      if (status.status === 'retired') throw upgradeRequired(status.minVersion, status.upgradeUrl);
+      const expectedKid = status.key.kid;
+      const apps = ctx.apps!;
+      lookup = (kid) => (kid === expectedKid ? apps.privateKey(kid) : Promise.resolve(undefined));
+      binding = { platform: status.key.platform, version: status.key.version };
+    } else {
+      binding = { sessionId: await ctx.csrf.verify(req, res) };
+      lookup = (kid) => ctx.ring.privateKey(kid);
+    }
+
+    const jwe = await readJoseBody(req, 16 * 1024);
+    if (!peekHeader(jwe)) throw invalidEnvelope();
+    const { plaintext, header } = await openEnvelope(
+      ctx.envelopes,
+      jwe,
+      {
+        alg: 'RSA-OAEP-256',
+        typ: envelopeTypes.sessionKey,
+        method: req.method,
+        path: req.originalUrl,
+        check: (p) => void clientKey(p),
+      },
+      lookup,
+    );
+    const key = clientKey(plaintext);
+    const channel = await ctx.channels.create(key, binding);
+    const proof = await sealResponse(
+      ctx.clock,
+      ctx.channels.keyOf(channel),
+      channel.id,
+      header,
+      Buffer.from(JSON.stringify({ channel: channel.id, expiresAt: new Date(channel.e).toISOString() })),
+    );
+    ctx.logger.info('key-exchange: channel established', {
+      channel: channel.id,
+      ...(binding.platform ? { platform: binding.platform, version: binding.version } : { kind: 'web' }),
+    });
+    res.status(201);
+    res.setHeader('Content-Type', 'application/jose');
+    res.setHeader('Cache-Control', 'no-store');
+    res.end(proof);
+  });
+}
