@@ -46,6 +46,8 @@ export interface Config {
   frameOptions: 'DENY' | 'SAMEORIGIN';
   /** Where development secrets are kept (git-ignored). */
   dataDir: string;
+  /** bcrypt cost: 12 unless BCRYPT_COST says otherwise (4 to 31 outside production, 12 to 31 in production). */
+  bcryptCost: number;
 }
 
 function trustProxy(raw: string | undefined, problems: Problems): Config['trustProxy'] {
@@ -157,6 +159,11 @@ export function loadConfig(env: Env, options: { persistDevSecrets?: boolean } = 
     oauth.telegram = { botToken: env.OAUTH_TELEGRAM_BOT_TOKEN, ...(baseUrl ? { baseUrl } : {}) };
   }
 
+  // Tests lower the cost to stay fast; production may only raise it.
+  const bcryptCost = positiveInt(env, 'BCRYPT_COST', 12, problems);
+  if (bcryptCost > 31 || bcryptCost < (production ? 12 : 4))
+    problems.add(`BCRYPT_COST must be a whole number from ${production ? 12 : 4} to 31`);
+
   const frameOptions = (env.X_FRAME_OPTIONS ?? 'DENY').toUpperCase();
   if (frameOptions !== 'DENY' && frameOptions !== 'SAMEORIGIN')
     problems.add('X_FRAME_OPTIONS must be DENY or SAMEORIGIN');
@@ -174,6 +181,7 @@ export function loadConfig(env: Env, options: { persistDevSecrets?: boolean } = 
     cspVersion: positiveInt(env, 'CSP_VERSION', 1, problems),
     frameOptions: frameOptions === 'SAMEORIGIN' ? 'SAMEORIGIN' : 'DENY',
     dataDir,
+    bcryptCost,
     ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : {}),
     ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
     ...(captcha ? { captcha } : {}),

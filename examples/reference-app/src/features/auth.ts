@@ -1,4 +1,151 @@
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { ShieldwallError, prefixedStore } from '@shieldwall/core';
+import { jwtCookies, type AccessClaims } from '@shieldwall/jwt-cookies';
+import { passwords, resetTokens } from '@shieldwall/passwords';
+import type { User } from '../users.js';
 import type { Feature } from './feature.js';
+import { readBody } from './auth/input.js';
+import { sendAlreadyRegistered, sendReset, sendVerification } from './auth/mail.js';
 
-/** Mounts sign-up, sign-in, refresh, logout, password reset. Filled in by issue 5; until then the routes do not exist and guards stay closed. */
-export const mountAuth: Feature = async () => {};
+const publicUser = (user: User) => ({
+  id: user.id,
+  email: user.email,
+  emailVerified: user.emailVerified,
+  createdAt: user.createdAt,
+});
+
+/**
+ * Sign-up, sign-in, refresh, logout, `me` and password reset (SPEC.md), on @shieldwall/jwt-cookies and
+ * @shieldwall/passwords. Replaces `guards.requireAuth` (sets `res.locals.user`) and `guards.signIn`.
+ */
+export const mountAuth: Feature = async (app, services, guards) => {
+  const { config, clock, logger, users } = services;
+  const jwt = jwtCookies({
+    keys: config.jwtSecrets,
+    secure: config.production,
+    issuer: config.publicOrigin,
+    audience: config.publicOrigin,
+    refreshPath: '/api/auth',
+    store: services.store,
+    storePrefix: 'jwt:',
+    clock,
+    logger,
+  });
+  const hasher = passwords({ cost: config.bcryptCost });
+  const resets = resetTokens({
+    store: prefixedStore(services.store, 'pw:'),
+    clock,
+    send: ({ email, token, expiresAt }) => sendReset(services, email, token, expiresAt),
+  });
+  const verifications = resetTokens({
+    store: prefixedStore(services.store, 'verify:'),
+    clock,
+    ttlSeconds: 24 * 3600,
+    send: ({ email, token }) => sendVerification(services, email, token),
+  });
+
+  // Bodies are parsed by the request guard once it is mounted; until then (and harmlessly after: body-parser skips
+  // a parsed body) these routes parse small JSON bodies themselves.
+  const json = express.json({ limit: '16kb' });
+
+  guards.requireAuth = function requireUser(req: Request, res: Response, next: NextFunction): void {
+    jwt.requireAuth(req, res, (error?: unknown) => {
+      if (error) return next(error);
+      const claims = res.locals.auth as AccessClaims;
+      users.findById(claims.sub).then((user) => {
+        if (!user) return next(new ShieldwallError(401, 'unauthenticated', 'Sign in to continue.'));
+        res.locals.user = user;
+        next();
+      }, next);
+    });
+  };
+  guards.signIn = (res, user) => jwt.signIn(res, user.id);
+
+  app.post(
+    '/api/auth/register',
+    guards.limit('register'),
+    guards.captcha('register'),
+    json,
+    async (req, res) => {
+      const { email, password } = readBody(
+        req.body,
+        ['email', 'password'],
+        'Send a JSON object with email and password.',
+      );
+      // Hash first, whether or not the address is taken: both paths cost the same and answer the same, so the
+      // response does not reveal who has an account.
+      const passwordHash = await hasher.hash(password);
+      const user = await users.create({ email, passwordHash, emailVerified: false });
+      if (user) await verifications.issue(user);
+      else await sendAlreadyRegistered(services, email.toLowerCase());
+      res.status(202).json({ status: 'verification_sent' });
+    },
+  );
+
+  app.post('/api/auth/verify-email', guards.limit('register'), json, async (req, res) => {
+    const { token } = readBody(req.body, ['token'], 'Send a JSON object with the token from the e-mail.');
+    const userId = await verifications.consume(token);
+    if (!userId || !(await users.update(userId, { emailVerified: true })))
+      throw new ShieldwallError(400, 'verification_token_invalid', 'This link is invalid, used or expired.');
+    res.status(204).end();
+  });
+
+  app.post('/api/auth/login', guards.limit('login'), json, async (req, res) => {
+    const { email, password } = readBody(
+      req.body,
+      ['email', 'password'],
+      'Send a JSON object with email and password.',
+    );
+    const user = await users.findByEmail(email);
+    // One bcrypt verification whatever happens (unknown address, no password, too long): equal time.
+    const ok = await hasher.verify(password, user?.passwordHash);
+    if (!user || !ok)
+      throw new ShieldwallError(401, 'invalid_credentials', 'The e-mail or password is wrong.');
+    if (hasher.needsRehash(user.passwordHash!)) {
+      // The cost was raised since this hash was made: upgrade it now that we hold the password.
+      hasher
+        .hash(password)
+        .then((passwordHash) => users.update(user.id, { passwordHash }))
+        .catch((error: Error) => logger.warn('password rehash failed', { error: error.message }));
+    }
+    await jwt.signIn(res, user.id);
+    res.json({ user: publicUser(user) });
+  });
+
+  app.post('/api/auth/refresh', jwt.refresh);
+  app.post('/api/auth/logout', jwt.logout);
+
+  app.get('/api/auth/me', guards.requireAuth, (_req, res) => {
+    res.setHeader('Cache-Control', 'no-store');
+    res.json({ user: publicUser(res.locals.user as User) });
+  });
+
+  app.post('/api/auth/password-reset', guards.limit('passwordReset'), json, async (req, res) => {
+    const { email } = readBody(req.body, ['email'], 'Send a JSON object with email.');
+    const user = await users.findByEmail(email);
+    if (user) await resets.issue(user);
+    res.status(202).json({ status: 'accepted' });
+  });
+
+  app.post('/api/auth/password-reset/confirm', guards.limit('passwordReset'), json, async (req, res) => {
+    const { token, password } = readBody(
+      req.body,
+      ['token', 'password'],
+      'Send a JSON object with the token from the e-mail and the new password.',
+    );
+    // The policy is checked before the token is spent, so a refused password does not burn the link.
+    const passwordHash = await hasher.hash(password);
+    const userId = await resets.consume(token);
+    // The link proved the mailbox, so the address counts as verified.
+    if (!userId || !(await users.update(userId, { passwordHash, emailVerified: true })))
+      throw new ShieldwallError(400, 'reset_token_invalid', 'This reset link is invalid, used or expired.');
+    const revoked = await jwt.revokeUser(userId);
+    logger.info('password reset', { user: userId, sessionsRevoked: revoked });
+    res.status(204).end();
+  });
+
+  return async () => {
+    await hasher.close();
+    await jwt.close();
+  };
+};

@@ -1,0 +1,42 @@
+import { ShieldwallError } from '@shieldwall/core';
+
+// Strict shapes for the auth bodies: a JSON object with exactly the named string fields, each within a size bound.
+// Refusals are one fixed message per route: nothing the client sent is echoed.
+
+const email = /^[^\s@<>()[\]\\,;:"]{1,64}@[^\s@<>()[\]\\,;:"]+\.[^\s@<>()[\]\\,;:".]{2,}$/;
+/** Reset and verification tokens: 32 bytes in base64url. */
+const token = /^[A-Za-z0-9_-]{43}$/;
+
+export interface FieldRule {
+  /** Longest accepted value, in characters. */
+  max: number;
+  pattern?: RegExp;
+}
+
+export const rules = {
+  email: { max: 254, pattern: email },
+  // The 72-byte limit is the password policy's (password_too_long); this bound only stops absurd bodies.
+  password: { max: 1024 },
+  token: { max: 43, pattern: token },
+} satisfies Record<string, FieldRule>;
+
+export function readBody<K extends keyof typeof rules>(
+  body: unknown,
+  fields: readonly K[],
+  message: string,
+): Record<K, string> {
+  const refuse = (): ShieldwallError => new ShieldwallError(400, 'invalid_request', message);
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw refuse();
+  const keys = Object.keys(body);
+  if (keys.length !== fields.length || !keys.every((key) => (fields as readonly string[]).includes(key)))
+    throw refuse();
+  const out = {} as Record<K, string>;
+  for (const field of fields) {
+    const value: unknown = (body as Record<string, unknown>)[field];
+    const rule: FieldRule = rules[field];
+    if (typeof value !== 'string' || value.length === 0 || value.length > rule.max) throw refuse();
+    if (rule.pattern && !rule.pattern.test(value)) throw refuse();
+    out[field] = value;
+  }
+  return out;
+}

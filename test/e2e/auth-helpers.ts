@@ -1,0 +1,78 @@
+import { randomBytes } from 'node:crypto';
+import type { Response } from 'supertest';
+import { memoryStore, type Store } from '@shieldwall/core';
+import type { TestApp } from '../helpers/reference-app.js';
+
+export const fastHashing = { BCRYPT_COST: '4' };
+export const goodPassword = 'correct horse battery staple';
+
+export const secret = (): string => randomBytes(32).toString('base64');
+
+/** Production configuration: real secrets, an https origin, a CAPTCHA provider, the proxy on loopback trusted. */
+export const productionEnv = () => ({
+  NODE_ENV: 'production',
+  PUBLIC_ORIGIN: 'https://app.example.test',
+  JWT_SECRETS: `p1:${secret()}`,
+  WALLET_KEKS: `w1:${secret()}`,
+  CAPTCHA_PROVIDER: 'turnstile',
+  CAPTCHA_SECRET: 'test-secret',
+  TRUST_PROXY: 'loopback',
+});
+
+/** `name=value` of each Set-Cookie line ('' for a cleared cookie). */
+export function setCookies(res: Response): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of (res.headers['set-cookie'] as unknown as string[] | undefined) ?? []) {
+    const pair = line.split(';')[0]!;
+    out[pair.slice(0, pair.indexOf('='))] = pair.slice(pair.indexOf('=') + 1);
+  }
+  return out;
+}
+
+export const cookieHeader = (cookies: Record<string, string>): string =>
+  Object.entries(cookies)
+    .filter(([, value]) => value !== '')
+    .map(([name, value]) => `${name}=${value}`)
+    .join('; ');
+
+export function tokenFromMail(t: TestApp, to: string): string {
+  const text = t.services.outbox.latestTo(to)?.text ?? '';
+  const match = /#token=([A-Za-z0-9_-]{43})/.exec(text);
+  if (!match) throw new Error(`no token in the latest mail to ${to}`);
+  return match[1]!;
+}
+
+/** Registers, verifies the address and signs in; returns the login response. */
+export async function signUp(t: TestApp, email: string, password = goodPassword): Promise<Response> {
+  await t.request.post('/api/auth/register').send({ email, password }).expect(202);
+  await t.request
+    .post('/api/auth/verify-email')
+    .send({ token: tokenFromMail(t, email) })
+    .expect(204);
+  return t.request.post('/api/auth/login').send({ email, password }).expect(200);
+}
+
+export const decode = (token: string, part = 1) =>
+  JSON.parse(Buffer.from(token.split('.')[part]!, 'base64url').toString('utf8'));
+export const encode = (value: object): string => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+/** A real memory store that also remembers every key written, so tests can assert that nothing was stored. */
+export function recordingStore(): Store & { written: string[] } {
+  const store = memoryStore();
+  const written: string[] = [];
+  return {
+    ...store,
+    written,
+    set: (key, value, ttl) => (written.push(key), store.set(key, value, ttl)),
+    setIfAbsent: (key, value, ttl) => (written.push(key), store.setIfAbsent(key, value, ttl)),
+    increment: (key, ttl, by) => (written.push(key), store.increment(key, ttl, by)),
+    incrementMember: (key, member, by, ttl) => (
+      written.push(key),
+      store.incrementMember(key, member, by, ttl)
+    ),
+  };
+}
+
+/** Keys written by the auth feature (refresh families, reset and verification tokens). */
+export const authKeys = (store: { written: string[] }): string[] =>
+  store.written.filter((key) => /^(jwt|pw|verify):/.test(key));
