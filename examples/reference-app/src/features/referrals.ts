@@ -1,4 +1,26 @@
+import { wrapAsync } from '@shieldwall/core';
+import { maskEmail } from '../mask-email.js';
+import type { User } from '../users.js';
 import type { Feature } from './feature.js';
 
-/** Mounts referrals with masked e-mails. Filled in by issue 7; until then the routes do not exist and guards stay closed. */
-export const mountReferrals: Feature = async () => {};
+/**
+ * `GET /api/referrals`: the users the signed-in user referred, e-mails masked (000), oldest first. Nothing else
+ * about them is shown: not their ids, nor whether they verified their e-mail.
+ */
+export const mountReferrals: Feature = async (app, services, guards) => {
+  app.get(
+    '/api/referrals',
+    guards.requireAuth,
+    wrapAsync(async function listReferrals(_req, res) {
+      const user = (res.locals as { user: User }).user;
+      const referred = await services.users.referredBy(user.id);
+      referred.sort((a, b) => a.createdAt - b.createdAt);
+      res.json({
+        referrals: referred.map((referral) => ({
+          email: maskEmail(referral.email),
+          joinedAt: new Date(referral.createdAt).toISOString(),
+        })),
+      });
+    }),
+  );
+};
