@@ -27,6 +27,17 @@ export interface CodeChallengeProvider extends ChallengeProvider {
   check(context: ChallengeContext, answer: ChallengeAnswer): Promise<CodeCheck>;
 }
 
+const verifiedKey = Symbol.for('shieldwall.captchaGate.verified');
+type Marked = IncomingMessage & { [verifiedKey]?: string };
+
+/**
+ * The action whose code this very request answered correctly, if any. A rate limiter in front of the gate may
+ * have checked (and consumed) the request's answer already; the gate then accepts that instead of checking again.
+ */
+export function verifiedOnRequest(req: IncomingMessage): string | undefined {
+  return (req as Marked)[verifiedKey];
+}
+
 export function recipientRequired(): ShieldwallError {
   return new ShieldwallError(
     400,
@@ -59,7 +70,9 @@ export function codeChallengeProvider(
   const check = async (context: ChallengeContext, answer: ChallengeAnswer): Promise<CodeCheck> => {
     const bound = binding(context);
     if (!bound) return { ok: false, code: 'verification_failed' };
-    return codes.check(bound, answer.id, answer.answer);
+    const checked = await codes.check(bound, answer.id, answer.answer);
+    if (checked.ok) (context.req as Marked)[verifiedKey] = context.action;
+    return checked;
   };
   return {
     async issue(context): Promise<Challenge> {

@@ -20,7 +20,7 @@ import {
 } from '@shieldwall/core';
 import { packageName } from './constants.js';
 import { codeCheckError } from './codes.js';
-import type { CodeChallengeProvider } from './challenge-provider.js';
+import { verifiedOnRequest, type CodeChallengeProvider } from './challenge-provider.js';
 import { CaptchaUnavailableError } from './verifiers/http.js';
 import type { CaptchaResult, CaptchaVerifier } from './verifiers/types.js';
 
@@ -134,7 +134,8 @@ export function captchaGate(options: Readonly<CaptchaGateOptions>): CaptchaGate 
       "pass your site's hostnames, or 'any' to opt out of the check.",
     );
   }
-  const allowedHosts = hostnames === 'any' ? undefined : new Set((hostnames as readonly string[]).map((h) => h.toLowerCase()));
+  const allowedHosts =
+    hostnames === 'any' ? undefined : new Set((hostnames as readonly string[]).map((h) => h.toLowerCase()));
   const verifier = options.verifier;
   const defaultThreshold = fraction(packageName, 'threshold', options.threshold, 0.8);
   const thresholds = new Map<string, number>();
@@ -196,11 +197,19 @@ export function captchaGate(options: Readonly<CaptchaGateOptions>): CaptchaGate 
     return wrapAsync(async function captchaGateMiddleware(req, res, next) {
       const context = { action, subject: subjectOf(req, action), req };
 
+      // A rate limiter sharing this provider already checked this request's code: it is consumed, and it counts.
+      const verifiedFor = verifiedOnRequest(req);
+      if (verifiedFor !== undefined) {
+        res.locals.captcha = { passed: 'verification_code', action: verifiedFor };
+        next();
+        return;
+      }
+
       const answer = readChallengeAnswer(req);
       if (answer) {
         const checked = await challenges.check(context, answer);
         if (!checked.ok) throw codeCheckError(checked);
-        res.locals.captcha = { passed: 'verification_code' };
+        res.locals.captcha = { passed: 'verification_code', action };
         next();
         return;
       }

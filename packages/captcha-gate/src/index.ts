@@ -13,6 +13,7 @@ export {
 export {
   codeChallengeProvider,
   recipientRequired,
+  verifiedOnRequest,
   type CodeChallengeProvider,
   type Recipient,
   type RecipientResolver,

@@ -77,7 +77,7 @@ describe('captchaGate: the score', () => {
       .set('x-verification-code', code)
       .send({ email: 'ann@example.com' });
     expect(again.status).toBe(201);
-    expect(again.body.via).toEqual({ passed: 'verification_code' });
+    expect(again.body.via).toEqual({ passed: 'verification_code', action: 'register' });
     expect(t.reached.register).toBe(1);
     expect(provider.calls).toHaveLength(1);
   });

@@ -1,4 +1,208 @@
+import { hkdfSync } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { ShieldwallError } from '@shieldwall/core';
+import {
+  captchaGate,
+  codeChallengeProvider,
+  hcaptcha,
+  mfaDevices,
+  recaptchaEnterprise,
+  recaptchaV3,
+  turnstile,
+  verificationCodes,
+  type CaptchaVerifier,
+  type CodeMessage,
+  type MfaDevices,
+  type Recipient,
+} from '@shieldwall/captcha-gate';
+import type { Config } from '../config/index.js';
+import type { Services } from '../services.js';
+import type { User } from '../users.js';
 import type { Feature } from './feature.js';
 
-/** Mounts the CAPTCHA gate, OTP by SMS, MFA. Filled in by issue 8; until then the routes do not exist and guards stay closed. */
-export const mountCaptcha: Feature = async () => {};
+/** E.164: a plus, a non-zero country digit, at most 15 digits in all. */
+export const e164 = /^\+[1-9]\d{6,14}$/;
+const plausibleEmail = /^[^\s@]{1,64}@[^\s@]{1,253}\.[^\s@]{2,}$/;
+
+/** Actions whose codes go by SMS to the body's `phone` (the gate's `sms_otp`, the `smsOtp` limiter). */
+const smsActions = new Set(['sms_otp', 'smsOtp']);
+
+/**
+ * Where a verification code goes for a request: by SMS to the body's E.164 `phone` for SMS-OTP, else by e-mail to
+ * the body's `email` (registration, and rate-limit challenges on login and password reset).
+ */
+export function recipientFor(req: IncomingMessage, action: string): Recipient | undefined {
+  const body = (req as { body?: unknown }).body;
+  if (typeof body !== 'object' || body === null) return undefined;
+  const { email, phone } = body as { email?: unknown; phone?: unknown };
+  if (smsActions.has(action))
+    return typeof phone === 'string' && e164.test(phone) ? { channel: 'sms', to: phone } : undefined;
+  return typeof email === 'string' && email.length <= 254 && plausibleEmail.test(email)
+    ? { channel: 'email', to: email.toLowerCase() }
+    : undefined;
+}
+
+const purpose: Record<string, string> = {
+  register: 'finish signing up',
+  sms_otp: 'receive your SMS code',
+  smsOtp: 'receive your SMS code',
+  login: 'sign in',
+  passwordReset: 'reset your password',
+};
+
+function sendCode(services: Services): (message: CodeMessage) => Promise<void> {
+  return async ({ channel, to, code, action }) => {
+    const what = purpose[action] ?? 'continue';
+    await services.outbox.send(
+      channel === 'sms'
+        ? { channel, to, text: `${code} is your verification code to ${what}. It expires in 10 minutes.` }
+        : {
+            channel,
+            to,
+            subject: 'Your verification code',
+            text: `Your code to ${what} at ${services.config.publicOrigin} is ${code}. It expires in 10 minutes. If you did not ask for it, ignore this e-mail.`,
+          },
+    );
+  };
+}
+
+function verifierFor(captcha: NonNullable<Config['captcha']>, fetchImpl: typeof fetch): CaptchaVerifier {
+  const common = {
+    secret: captcha.secret,
+    fetch: fetchImpl,
+    ...(captcha.verifyUrl ? { url: captcha.verifyUrl } : {}),
+  };
+  switch (captcha.provider) {
+    case 'recaptcha':
+      return recaptchaV3(common);
+    case 'hcaptcha':
+      return hcaptcha({ ...common, ...(captcha.siteKey ? { siteKey: captcha.siteKey } : {}) });
+    case 'turnstile':
+      return turnstile(common);
+    case 'recaptcha-enterprise':
+      // The secret is the API key; CAPTCHA_VERIFY_URL names the project's assessments URL:
+      // https://recaptchaenterprise.googleapis.com/v1/projects/<project>/assessments
+      if (!captcha.verifyUrl || !captcha.siteKey) {
+        throw new Error(
+          'CAPTCHA_PROVIDER=recaptcha-enterprise needs CAPTCHA_SITE_KEY and CAPTCHA_VERIFY_URL (https://recaptchaenterprise.googleapis.com/v1/projects/<project>/assessments)',
+        );
+      }
+      return recaptchaEnterprise({ ...common, siteKey: captcha.siteKey });
+  }
+}
+
+/** The MFA devices of the app: enrolment here, the bound-device rule in activities. One store, so one replay cache. */
+export function appMfaDevices(services: Services): MfaDevices {
+  return mfaDevices({ store: services.store, issuer: 'Shieldwall', clock: services.clock });
+}
+
+const readString = (body: unknown, field: string): string | undefined => {
+  const value =
+    typeof body === 'object' && body !== null ? (body as Record<string, unknown>)[field] : undefined;
+  return typeof value === 'string' ? value : undefined;
+};
+
+/**
+ * The CAPTCHA gate (@shieldwall/captcha-gate) with verification-code step-up, its ChallengeProvider for the rate
+ * limiters, `POST /api/otp/sms`, and MFA enrolment. Mounted after the rate limits and before auth.
+ *
+ * Without a CAPTCHA provider outside production, `guards.captcha` is a documented no-op that warns once at start:
+ * development and the other features' tests run without a provider. Production configuration requires one.
+ */
+export const mountCaptcha: Feature = async (app, services, guards) => {
+  const { config, logger, clock, store } = services;
+  // Codes are stored as HMACs under a key derived from the first JWT secret (shared by every instance).
+  const hashKey = Buffer.from(
+    hkdfSync('sha256', config.jwtSecrets[0]!.key, Buffer.alloc(0), 'shieldwall captcha-gate code hash', 32),
+  );
+  const codes = verificationCodes({ store, clock, hashKey, send: sendCode(services) });
+  const challenges = codeChallengeProvider(codes, recipientFor);
+  guards.challengeProvider = challenges;
+
+  // The gate reads the token and recipient from the body; the request guard parses bodies globally once mounted,
+  // and this parser is a no-op then (body-parser skips a parsed body).
+  const json = express.json({ limit: '16kb' });
+  const withBody = (gated: RequestHandler, name: string): RequestHandler => {
+    const handler = function (req: Request, res: Response, next: NextFunction): void {
+      json(req, res, (error?: unknown) => (error ? next(error) : gated(req, res, next)));
+    };
+    Object.defineProperty(handler, 'name', { value: name });
+    return handler;
+  };
+
+  if (config.captcha) {
+    const gate = captchaGate({
+      verifier: verifierFor(config.captcha, services.fetch),
+      challenges,
+      store,
+      hostnames: [new URL(config.publicOrigin).hostname],
+      logger,
+      clock,
+    });
+    guards.captcha = (action) => withBody(gate.require(action), 'captchaGate');
+  } else {
+    if (config.production) throw new Error('CAPTCHA_PROVIDER is required in production');
+    logger.warn(
+      'captcha gate disabled: no CAPTCHA_PROVIDER configured; registration and SMS OTP are not bot-gated (development only)',
+    );
+    guards.captcha = () =>
+      function captchaGateDisabled(_req: Request, _res: Response, next: NextFunction): void {
+        next();
+      };
+  }
+
+  // POST /api/otp/sms: CAPTCHA-gated and tightly rate-limited (SPEC.md). The code is a verification code of the
+  // same kind as the step-up's: 6 digits, hashed, 10 minutes, 5 attempts, bound to the phone.
+  app.post('/api/otp/sms', guards.limit('smsOtp'), guards.captcha('sms_otp'), json, async (req, res) => {
+    const phone = readString(req.body, 'phone');
+    if (phone === undefined || !e164.test(phone)) {
+      throw new ShieldwallError(400, 'invalid_phone', 'Send {"phone": "+<country><number>"} in E.164 form.');
+    }
+    const issued = await codes.issue({
+      action: 'phone_verification',
+      subject: `phone:${phone}`,
+      recipient: { channel: 'sms', to: phone },
+    });
+    res.setHeader('Cache-Control', 'no-store');
+    res.status(202).json({ otp: { id: issued.id, channel: issued.channel, expiresAt: issued.expiresAt } });
+  });
+
+  // MFA enrolment: start (a new TOTP secret for a device id), then verify (the device's first code binds it).
+  const devices = appMfaDevices(services);
+  // Auth mounts after this feature: look its guard up per request, not now (now it is the closed placeholder).
+  const requireAuth = function requireAuthLater(req: Request, res: Response, next: NextFunction): void {
+    guards.requireAuth(req, res, next);
+  };
+  const currentUser = (res: Response): User => (res.locals as { user: User }).user;
+  // Once MFA is on, only the bound device may replace it: a stolen session alone cannot rebind the account.
+  const boundDevice = devices.requireBoundDevice((_req, res) => {
+    const user = currentUser(res);
+    return {
+      userId: user.id,
+      ...(user.mfa ? { device: { secret: user.mfa.secret, deviceId: user.mfa.deviceId } } : {}),
+    };
+  });
+
+  app.post('/api/auth/mfa/enroll', requireAuth, json, boundDevice, async (req, res) => {
+    const deviceId = readString(req.body, 'deviceId') ?? '';
+    const user = currentUser(res);
+    const started = await devices.begin(user.id, deviceId, user.email);
+    res.setHeader('Cache-Control', 'no-store');
+    res.json({ mfa: { secret: started.secret, uri: started.uri, expiresAt: started.expiresAt } });
+  });
+
+  app.post('/api/auth/mfa/verify', requireAuth, json, async (req, res) => {
+    const user = currentUser(res);
+    const bound = await devices.confirm(
+      user.id,
+      readString(req.body, 'deviceId') ?? '',
+      readString(req.body, 'code') ?? '',
+    );
+    const enabledAt = clock.now();
+    await services.users.update(user.id, { mfa: { ...bound, enabledAt } });
+    logger.info('mfa enabled', { user: user.id });
+    res.setHeader('Cache-Control', 'no-store');
+    res.json({ mfa: { deviceId: bound.deviceId, enabledAt } });
+  });
+};
