@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { manualClock, memoryStore, type Store } from '@shieldwall/core';
+import { manualClock, memoryStore, redisStore, type Store } from '@shieldwall/core';
+import { connectRedis, describeWithRedis, uniquePrefix, type ConnectedRedis } from '@shieldwall/test-utils';
 import { resetTokens, type ResetDelivery } from '../src/index.js';
 
 describe('resetTokens', () => {
@@ -70,5 +71,31 @@ describe('resetTokens', () => {
     expect(() => resetTokens({ store: undefined as never, send: async () => {} })).toThrow(/store/);
     expect(() => resetTokens({ store, send: undefined as never })).toThrow(/send/);
     expect(() => resetTokens({ store, send: async () => {}, ttlSeconds: -1 })).toThrow(/ttlSeconds/);
+  });
+});
+
+describeWithRedis('resetTokens on Redis', () => {
+  let redis: ConnectedRedis;
+  beforeAll(async () => {
+    redis = await connectRedis();
+  });
+  afterAll(() => redis.close());
+
+  it('gives the user id to exactly one of many concurrent uses, across instances', async () => {
+    const store = redisStore({ sendCommand: redis.sendCommand, prefix: uniquePrefix('pw') });
+    const sent: ResetDelivery[] = [];
+    const make = () =>
+      resetTokens({
+        store,
+        send: async (delivery) => {
+          sent.push(delivery);
+        },
+      });
+    const [one, two] = [make(), make()];
+    await one.issue({ id: 'u1', email: 'a@example.com' });
+    const token = sent[0]!.token;
+    const results = await Promise.all([one, two, one, two, one, two].map((r) => r.consume(token)));
+    expect(results.filter((r) => r === 'u1')).toHaveLength(1);
+    await store.close();
   });
 });

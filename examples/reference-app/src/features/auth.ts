@@ -82,7 +82,8 @@ export const mountAuth: Feature = async (app, services, guards) => {
     },
   );
 
-  app.post('/api/auth/verify-email', guards.limit('register'), json, async (req, res) => {
+  // 256-bit single-use tokens: the general api budget is enough here.
+  app.post('/api/auth/verify-email', json, async (req, res) => {
     const { token } = readBody(req.body, ['token'], 'Send a JSON object with the token from the e-mail.');
     const userId = await verifications.consume(token);
     if (!userId || !(await users.update(userId, { emailVerified: true })))
