@@ -76,6 +76,24 @@ function pathOf(req: Request): string {
   return at === -1 ? url : url.slice(0, at);
 }
 
+/**
+ * The parsed body. Normally read here, with the cap; when a body parser earlier in the app already consumed the
+ * stream (a global `express.json()`, or a request guard that parses JSON), its result is used instead.
+ */
+async function readBody(req: Request, maxBytes: number): Promise<unknown> {
+  if (!req.readableEnded) return parseJson(await readCappedBody(req, maxBytes));
+  const parsed: unknown = (req as { body?: unknown }).body;
+  if (Buffer.isBuffer(parsed) || typeof parsed === 'string') {
+    const raw = Buffer.isBuffer(parsed) ? parsed : Buffer.from(parsed);
+    if (raw.length > maxBytes) {
+      throw new ShieldwallError(413, 'payload_too_large', 'The report is over the size limit.');
+    }
+    return parseJson(raw);
+  }
+  if (typeof parsed === 'object' && parsed !== null) return parsed;
+  throw new ShieldwallError(400, 'invalid_csp_report', 'The body is not a CSP violation report.');
+}
+
 /** Identical reports from one client share a key; the hash keeps keys short whatever the fields hold. */
 function dedupeKey(report: Readonly<CspReport>): string {
   const identity = [
@@ -171,8 +189,7 @@ export function cspReporter(options: Readonly<CspReporterOptions> = {}): CspRepo
 
   const receive = async (req: Request, res: Response): Promise<void> => {
     checkContentType(req.headers['content-type']);
-    const raw = await readCappedBody(req, maxBytes);
-    const body = parseJson(raw);
+    const body = await readBody(req, maxBytes);
     const reports = normaliseBody(
       body,
       {

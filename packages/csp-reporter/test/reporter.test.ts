@@ -1,3 +1,4 @@
+import express from 'express';
 import request from 'supertest';
 import { manualClock } from '@shieldwall/core';
 import { cspReporter, type ReportFilter } from '../src/index.js';
@@ -494,5 +495,36 @@ describe('cspReporter: configuration', () => {
     );
     expect(cspReporter().reporting.endpointUrl()).toBeUndefined();
     expect(options).toEqual({ version: 3, group: 'csp', publicOrigin: 'https://app.example.com' });
+  });
+});
+
+describe('cspReporter: behind a body parser that already read the stream', () => {
+  it.each([
+    ['express.json()', () => express.json({ type: 'application/json' })],
+    ['express.text()', () => express.text({ type: 'application/csp-report' })],
+    ['express.raw()', () => express.raw({ type: 'application/reports+json' })],
+  ])('uses what %s parsed', async (_name, parser) => {
+    const received: unknown[] = [];
+    const app = express();
+    app.use(parser());
+    app.use(cspReporter({ version: 5, onReport: (r) => void received.push(r) }));
+    await request(app).post(endpoint).set('Content-Type', 'application/json').send(legacyBody()).expect(204);
+    await request(app)
+      .post(endpoint)
+      .set('Content-Type', 'application/csp-report')
+      .send(legacyBody({ 'line-number': 1 }))
+      .expect(204);
+    await request(app)
+      .post(endpoint)
+      .set('Content-Type', 'application/reports+json')
+      .send(reportingBody())
+      .expect(204);
+    expect(received).toHaveLength(3);
+    const bad = await request(app)
+      .post(endpoint)
+      .set('Content-Type', 'application/json')
+      .send('{"x":1}')
+      .expect(400);
+    expect(bad.body.error.code).toBe('invalid_csp_report');
   });
 });

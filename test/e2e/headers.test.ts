@@ -1,0 +1,85 @@
+import { randomBytes } from 'node:crypto';
+import { startTestApp, type TestApp } from '../helpers/reference-app.js';
+
+const key = (): string => `k1:${randomBytes(32).toString('base64')}`;
+const production = {
+  NODE_ENV: 'production',
+  PUBLIC_ORIGIN: 'https://app.example.com',
+  JWT_SECRETS: key(),
+  WALLET_KEKS: key(),
+  CAPTCHA_PROVIDER: 'turnstile',
+  CAPTCHA_SECRET: 'test-secret',
+  TRUST_PROXY: 'loopback',
+  CSP_VERSION: '9',
+};
+
+function expectPlatformHeaders(headers: Record<string, string | undefined>, frame = 'DENY'): void {
+  expect(headers['x-content-type-options']).toBe('nosniff');
+  expect(headers['x-frame-options']).toBe(frame);
+  expect(headers['x-xss-protection']).toBe('1; mode=block');
+  expect(headers['referrer-policy']).toBe('strict-origin-when-cross-origin');
+  expect(headers['x-powered-by']).toBeUndefined();
+  const csp = headers['content-security-policy'] ?? '';
+  expect(csp).toContain("default-src 'self'");
+  expect(csp).toContain("connect-src 'self'");
+  expect(csp).toContain(`frame-ancestors ${frame === 'DENY' ? "'none'" : "'self'"}`);
+  expect(csp).toMatch(/script-src 'self' 'report-sample' 'nonce-[A-Za-z0-9+/]{22}=='/);
+}
+
+describe('reference app: security headers on every response', () => {
+  let t: TestApp;
+  afterEach(async () => {
+    await t.close();
+  });
+
+  it('on the page: the platform preset, a CSP whose nonce is the page script nonce, and versioned reporting', async () => {
+    t = await startTestApp({ CSP_VERSION: '7' });
+    const res = await t.request.get('/').expect(200);
+    expectPlatformHeaders(res.headers);
+    const csp = res.headers['content-security-policy'] as string;
+    const nonce = /'nonce-([^']+)'/.exec(csp)![1]!;
+    expect(res.text).toContain(`<script nonce="${nonce}">`);
+    expect(csp).toMatch(/; report-uri \/api\/csp-report-endpoint\?version=7; report-to csp-endpoint$/);
+    expect(res.headers['reporting-endpoints']).toBe(
+      'csp-endpoint="http://localhost:3000/api/csp-report-endpoint?version=7"',
+    );
+    // HTTP in development: no HSTS.
+    expect(res.headers['strict-transport-security']).toBeUndefined();
+
+    const again = await t.request.get('/').expect(200);
+    expect(/'nonce-([^']+)'/.exec(again.headers['content-security-policy'] as string)![1]).not.toBe(nonce);
+  });
+
+  it('on API errors and on 404s', async () => {
+    t = await startTestApp();
+    const apiError = await t.request.get('/api/csp-report-endpoint').expect(405);
+    expect(apiError.body.error.code).toBe('method_not_allowed');
+    expectPlatformHeaders(apiError.headers);
+    const missing = await t.request.get('/api/nothing-here').expect(404);
+    expect(missing.body.error.code).toBe('not_found');
+    expectPlatformHeaders(missing.headers);
+  });
+
+  it('X_FRAME_OPTIONS=SAMEORIGIN is one setting for both the header and frame-ancestors', async () => {
+    t = await startTestApp({ X_FRAME_OPTIONS: 'SAMEORIGIN' });
+    const res = await t.request.get('/').expect(200);
+    expectPlatformHeaders(res.headers, 'SAMEORIGIN');
+  });
+
+  it('in production behind a trusted proxy: HSTS with preload over HTTPS only', async () => {
+    t = await startTestApp(production);
+    const secure = await t.request.get('/healthz').set('X-Forwarded-Proto', 'https').expect(200);
+    expect(secure.headers['strict-transport-security']).toBe('max-age=31536000; includeSubDomains; preload');
+    expectPlatformHeaders(secure.headers);
+    expect(secure.headers['reporting-endpoints']).toBe(
+      'csp-endpoint="https://app.example.com/api/csp-report-endpoint?version=9"',
+    );
+    const notFound = await t.request.get('/nope').set('X-Forwarded-Proto', 'https').expect(404);
+    expect(notFound.headers['strict-transport-security']).toBe(
+      'max-age=31536000; includeSubDomains; preload',
+    );
+
+    const plain = await t.request.get('/healthz');
+    expect(plain.headers['strict-transport-security']).toBeUndefined();
+  });
+});
