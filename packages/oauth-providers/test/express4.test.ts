@@ -1,10 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import express4 from 'express4';
+import { createRequire } from 'node:module';
+import type express from 'express';
 import request from 'supertest';
 import { errorHandler } from '@shieldwall/core';
 import { oauthProviders, type OAuthProfile } from '../src/index.js';
 import { fakeProvider, type FakeProvider } from './fake-providers.js';
 import { local } from './harness.js';
+
+// `express4` is express@4 under another name; it ships no types of its own, so it is typed as Express here.
+const load = createRequire(__filename);
+const express4 = load('express4') as typeof express;
+const express4Version = (load('express4/package.json') as { version: string }).version;
 
 // Smoke test on Express 4 (the peer range starts at 4.21): the extended query parser and the older router.
 describe('Express 4', () => {
@@ -15,6 +21,7 @@ describe('Express 4', () => {
   afterAll(() => fake.close());
 
   it('runs a GitHub sign-in and refuses a nested state', async () => {
+    expect(express4Version).toMatch(/^4\./);
     const profiles: OAuthProfile[] = [];
     const router = oauthProviders({
       publicOrigin: 'https://app.example.test',
@@ -26,8 +33,8 @@ describe('Express 4', () => {
       },
     });
     const app = express4();
-    app.use(router as unknown as express4.RequestHandler);
-    app.use(errorHandler() as unknown as express4.ErrorRequestHandler);
+    app.use(router);
+    app.use(errorHandler());
     const agent = request.agent(app);
 
     const start = await agent.get('/api/auth/oauth/github').expect(302);
