@@ -1,6 +1,6 @@
 import express, { type Express } from 'express';
 import request from 'supertest';
-import { request as httpRequest } from 'node:http';
+import { Agent, request as httpRequest } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { errorHandler, ShieldwallConfigError } from '@shieldwall/core';
 import { listen, type RunningServer } from '@shieldwall/test-utils';
@@ -270,6 +270,48 @@ describe('bodyGuard, per-route types', () => {
     expect(
       (await request(custom.app).post('/a').set('Content-Type', 'text/plain').send('0123456789ab')).status,
     ).toBe(413);
+  });
+
+  it('drains a refused body up to the limit, then answers and closes the connection', async () => {
+    const custom = appWith({ limit: 100 });
+    const server = await listen(custom.app);
+    const agent = new Agent({ keepAlive: true });
+    const post = (size: number) =>
+      new Promise<{ status: number; connection: string | undefined; body: string }>((resolve, reject) => {
+        const req = httpRequest(
+          `${server.url}/a`,
+          {
+            method: 'POST',
+            agent,
+            headers: { 'Content-Type': 'text/plain', 'Content-Length': String(size) },
+          },
+          (res) => {
+            let body = '';
+            res.setEncoding('utf8');
+            res.on('data', (chunk: string) => (body += chunk));
+            res.on('end', () =>
+              resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, body }),
+            );
+          },
+        );
+        req.on('error', reject);
+        req.end('x'.repeat(size));
+      });
+    try {
+      const small = await post(50);
+      expect(small.status).toBe(415);
+      expect(small.connection).toBe('keep-alive');
+      const large = await post(5000);
+      expect(large.status).toBe(415);
+      expect(JSON.parse(large.body)).toEqual({
+        error: { code: 'unsupported_media_type', message: expect.any(String) },
+      });
+      expect(large.connection).toBe('close');
+      expect(custom.seen).toHaveLength(0);
+    } finally {
+      agent.destroy();
+      await server.close();
+    }
   });
 
   it('inflates compressed JSON only when asked to', async () => {
