@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Response } from 'supertest';
 import { memoryStore, type Store } from '@shieldwall/core';
+import type { OutboxMessage } from '@shieldwall/reference-app';
 import type { TestApp } from '../helpers/reference-app.js';
 
 export const fastHashing = { BCRYPT_COST: '4' };
@@ -35,10 +36,21 @@ export const cookieHeader = (cookies: Record<string, string>): string =>
     .map(([name, value]) => `${name}=${value}`)
     .join('; ');
 
-export function tokenFromMail(t: TestApp, to: string): string {
-  const text = t.services.outbox.latestTo(to)?.text ?? '';
+/** Mail goes out after the response (so timing reveals no accounts): wait for it, without a fixed sleep. */
+export async function mailTo(t: TestApp, to: string, count = 1): Promise<OutboxMessage> {
+  for (let i = 0; i < 200; i += 1) {
+    const all = t.services.outbox.messages.filter((message) => message.to === to);
+    if (all.length >= count) return all[count - 1]!;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  throw new Error(`no mail number ${count} to ${to}`);
+}
+
+/** The token in the `nth` mail (1-based) to an address, waiting for that mail. */
+export async function tokenFromMail(t: TestApp, to: string, nth = 1): Promise<string> {
+  const { text } = await mailTo(t, to, nth);
   const match = /#token=([A-Za-z0-9_-]{43})/.exec(text);
-  if (!match) throw new Error(`no token in the latest mail to ${to}`);
+  if (!match) throw new Error(`no token in mail number ${nth} to ${to}`);
   return match[1]!;
 }
 
@@ -47,7 +59,7 @@ export async function signUp(t: TestApp, email: string, password = goodPassword)
   await t.request.post('/api/auth/register').send({ email, password }).expect(202);
   await t.request
     .post('/api/auth/verify-email')
-    .send({ token: tokenFromMail(t, email) })
+    .send({ token: await tokenFromMail(t, email) })
     .expect(204);
   return t.request.post('/api/auth/login').send({ email, password }).expect(200);
 }

@@ -43,7 +43,7 @@ describe('reference app: the life of a session', () => {
 
     await t.agent
       .post('/api/auth/verify-email')
-      .send({ token: tokenFromMail(t, email) })
+      .send({ token: await tokenFromMail(t, email) })
       .expect(204);
     const login = await t.agent.post('/api/auth/login').send({ email, password: goodPassword }).expect(200);
     expect(login.body.user).toEqual({ id: user!.id, email, emailVerified: true, createdAt: user!.createdAt });
@@ -92,7 +92,7 @@ describe('reference app: the life of a session', () => {
       .post('/api/auth/register')
       .send({ email: 'b@example.com', password: goodPassword })
       .expect(202);
-    const token = tokenFromMail(t, 'b@example.com');
+    const token = await tokenFromMail(t, 'b@example.com');
     await t.request.post('/api/auth/verify-email').send({ token }).expect(204);
     const again = await t.request.post('/api/auth/verify-email').send({ token }).expect(400);
     expect(again.body.error.code).toBe('verification_token_invalid');

@@ -48,6 +48,16 @@ export const mountAuth: Feature = async (app, services, guards) => {
   // a parsed body) these routes parse small JSON bodies themselves.
   const json = express.json({ limit: '16kb' });
 
+  // Mail is sent after the answer, so the response time does not tell whether an account exists (SPEC.md: 202
+  // whether or not the e-mail exists). Failures are logged; the client has its answer already.
+  const afterResponse = async (what: string, work: () => Promise<void>): Promise<void> => {
+    try {
+      await work();
+    } catch (error) {
+      logger.error(`${what} failed`, { error: (error as Error).message });
+    }
+  };
+
   guards.requireAuth = function requireUser(req: Request, res: Response, next: NextFunction): void {
     jwt.requireAuth(req, res, (error?: unknown) => {
       if (error) return next(error);
@@ -76,9 +86,10 @@ export const mountAuth: Feature = async (app, services, guards) => {
       // response does not reveal who has an account.
       const passwordHash = await hasher.hash(password);
       const user = await users.create({ email, passwordHash, emailVerified: false });
-      if (user) await verifications.issue(user);
-      else await sendAlreadyRegistered(services, email.toLowerCase());
       res.status(202).json({ status: 'verification_sent' });
+      await afterResponse('verification mail', () =>
+        user ? verifications.issue(user) : sendAlreadyRegistered(services, email.toLowerCase()),
+      );
     },
   );
 
@@ -124,8 +135,8 @@ export const mountAuth: Feature = async (app, services, guards) => {
   app.post('/api/auth/password-reset', guards.limit('passwordReset'), json, async (req, res) => {
     const { email } = readBody(req.body, ['email'], 'Send a JSON object with email.');
     const user = await users.findByEmail(email);
-    if (user) await resets.issue(user);
     res.status(202).json({ status: 'accepted' });
+    if (user) await afterResponse('password reset mail', () => resets.issue(user));
   });
 
   app.post('/api/auth/password-reset/confirm', guards.limit('passwordReset'), json, async (req, res) => {
