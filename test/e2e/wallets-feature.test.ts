@@ -246,6 +246,35 @@ describe('wallets feature', () => {
     }
   });
 
+  it('withholds a response that a bug filled with key material (leak guard), and logs where without the value', async () => {
+    const inner = memoryWallets();
+    const pem = '-----BEGIN EC PRIVATE KEY-----\nMHQCAQEEIBk2jJ0sVh2X9Q==\n-----END EC PRIVATE KEY-----';
+    const leaky: Wallets = {
+      ...inner,
+      listByUser: async (userId) =>
+        (await inner.listByUser(userId)).map((wallet) => ({ ...wallet, address: pem })),
+    };
+    const buggy = await harness(kek('k1', 1), { wallets: leaky, users: memoryUsers() });
+    try {
+      await createWallet(buggy, buggy.users.alice);
+      const res = await request(buggy.app).get('/api/wallets').set('x-test-user', buggy.users.alice);
+      expect(res.status).toBe(500);
+      expect(res.body.error.code).toBe('response_blocked');
+      expect(res.text).not.toContain('PRIVATE KEY');
+      expect(buggy.logger.lines).toContainEqual(
+        expect.objectContaining({
+          level: 'error',
+          code: 'response_blocked',
+          field: 'wallets.0.address',
+          path: '/api/wallets',
+        }),
+      );
+      expect(JSON.stringify(buggy.logger.lines)).not.toContain('MHQCAQEEIBk2jJ0sVh2X9Q');
+    } finally {
+      await buggy.services.close();
+    }
+  });
+
   it('keeps signing through a KEK rotation: rewrap under the new KEK, then retire the old one', async () => {
     const wallet = await createWallet(h, h.users.alice);
     await createWallet(h, h.users.bob);

@@ -10,7 +10,9 @@ import type { Feature } from './feature.js';
 export const mountReferrals: Feature = async (app, services, guards) => {
   app.get(
     '/api/referrals',
-    guards.requireAuth,
+    function referralsAuth(req, res, next) {
+      guards.requireAuth(req, res, next);
+    },
     wrapAsync(async function listReferrals(_req, res) {
       const user = (res.locals as { user: User }).user;
       const referred = await services.users.referredBy(user.id);

@@ -57,7 +57,16 @@ export const mountWallets: Feature = async (app, services, guards) => {
   const { wallets, logger, clock } = services;
   const sealer = envelopeSealer({ keks: services.config.walletKeks });
   const router = Router();
-  router.use(guards.requireAuth, guards.requireChannel, leakGuard({ logger }));
+  // Read the guards per request, so the order in which features replace them does not matter.
+  router.use(
+    function walletAuth(req, res, next) {
+      guards.requireAuth(req, res, next);
+    },
+    function walletChannel(req, res, next) {
+      guards.requireChannel(req, res, next);
+    },
+    leakGuard({ logger }),
+  );
 
   router.post(
     '/',
