@@ -1,0 +1,190 @@
+import request from 'supertest';
+import { manualClock } from '@shieldwall/core';
+import { startTestApp, type TestApp } from '../helpers/reference-app.js';
+import {
+  fakeProvider,
+  signTelegram,
+  type Family,
+  type FakeProvider,
+} from '../../packages/oauth-providers/test/fake-providers.js';
+import { fastHashing, goodPassword, productionEnv, setCookies, signUp } from './auth-helpers.js';
+
+// The reference app's OAuth routes (SPEC.md) against real fake providers on loopback: the whole flow over HTTP,
+// ending in the same access and refresh cookies as password login.
+
+const botToken = '123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw_';
+const families: Family[] = ['google', 'github', 'vk', 'yandex'];
+const envName: Record<Family, string> = { google: 'GOOGLE', github: 'GITHUB', vk: 'VK', yandex: 'YANDEX' };
+
+let t: TestApp;
+let fakes: Record<Family, FakeProvider>;
+const clock = manualClock(Date.now());
+
+beforeEach(async () => {
+  fakes = {} as Record<Family, FakeProvider>;
+  const env: Record<string, string> = { ...fastHashing, OAUTH_TELEGRAM_BOT_TOKEN: botToken };
+  for (const family of families) {
+    const client = { clientId: `${family}-id`, clientSecret: `${family}-secret` };
+    fakes[family] = await fakeProvider(family, client);
+    env[`OAUTH_${envName[family]}_CLIENT_ID`] = client.clientId;
+    env[`OAUTH_${envName[family]}_CLIENT_SECRET`] = client.clientSecret;
+    env[`OAUTH_${envName[family]}_BASE_URL`] = fakes[family].url;
+  }
+  clock.set(Date.now());
+  t = await startTestApp(env, { clock });
+});
+afterEach(async () => {
+  await t.close();
+  await Promise.all(families.map((f) => fakes[f].close()));
+});
+
+const local = (url: string): string => new URL(url).pathname + new URL(url).search;
+
+async function oauthSignIn(family: Family, agent = t.agent) {
+  const start = await agent.get(`/api/auth/oauth/${family}`).expect(302);
+  const callback = await fakes[family].approve(start.headers.location as string);
+  return agent.get(local(callback));
+}
+
+const signedIn = (res: request.Response): boolean =>
+  Object.keys(setCookies(res)).some((n) => /(^|-)at$/.test(n));
+
+describe('reference app: OAuth sign-in', () => {
+  it.each(families)('%s: redirect, callback, code exchange, then the session cookies', async (family) => {
+    const res = await oauthSignIn(family);
+    expect(res.status).toBe(302);
+    expect(res.headers.location).toBe('/');
+    expect(signedIn(res)).toBe(true);
+    const me = await t.agent.get('/api/auth/me').expect(200);
+    const user = await t.services.users.findById(me.body.user.id);
+    expect(user?.identities).toEqual([
+      `${family}:${family === 'google' ? '1080' : family === 'github' ? '42' : family === 'vk' ? '777' : '9001'}`,
+    ]);
+    expect(await t.services.users.count()).toBe(1);
+    // A second sign-in finds the same user.
+    await oauthSignIn(family, request.agent(t.app));
+    expect(await t.services.users.count()).toBe(1);
+  });
+
+  it('Telegram: the widget payload signs the user in', async () => {
+    const start = await t.agent.get('/api/auth/oauth/telegram').expect(302);
+    expect(new URL(start.headers.location as string).searchParams.get('bot_id')).toBe('123456789');
+    const fields = signTelegram(botToken, {
+      id: '31337',
+      first_name: 'Ada',
+      auth_date: String(Math.floor(clock.now() / 1000)),
+    });
+    const res = await t.agent.get('/api/auth/oauth/telegram/callback').query(fields);
+    expect(res.status).toBe(302);
+    expect(signedIn(res)).toBe(true);
+    const me = await t.agent.get('/api/auth/me').expect(200);
+    expect(me.body.user.emailVerified).toBe(false);
+  });
+
+  it('links to an existing account by an e-mail the provider verified (Google)', async () => {
+    await signUp(t, 'ada@example.com');
+    const res = await oauthSignIn('google');
+    expect(res.status).toBe(302);
+    expect(await t.services.users.count()).toBe(1);
+    const user = await t.services.users.findByEmail('ada@example.com');
+    expect(user?.identities).toEqual(['google:1080']);
+  });
+
+  it('linking to an account whose e-mail was never confirmed drops its password (pre-registration hijack)', async () => {
+    await t.request
+      .post('/api/auth/register')
+      .send({ email: 'ada@example.com', password: goodPassword })
+      .expect(202);
+    await oauthSignIn('google');
+    expect(await t.services.users.count()).toBe(1);
+    const user = await t.services.users.findByEmail('ada@example.com');
+    expect(user).toMatchObject({ emailVerified: true, identities: ['google:1080'] });
+    expect(user?.passwordHash).toBeUndefined();
+    const login = await t.request
+      .post('/api/auth/login')
+      .send({ email: 'ada@example.com', password: goodPassword });
+    expect(login.status).toBe(401);
+  });
+
+  it('never links by an e-mail the provider did not verify', async () => {
+    await signUp(t, 'ada@example.com');
+    fakes.google.profile.email_verified = false;
+    await oauthSignIn('google');
+    fakes.github.emails = [{ email: 'ada@example.com', primary: true, verified: false }];
+    await oauthSignIn('github', request.agent(t.app));
+    (fakes.vk.profile.user as Record<string, unknown>).email = 'ada@example.com';
+    await oauthSignIn('vk', request.agent(t.app));
+    expect(await t.services.users.count()).toBe(4);
+    expect((await t.services.users.findByEmail('ada@example.com'))?.identities).toEqual([]);
+  });
+
+  it('refuses a wrong state with 403 oauth_state_mismatch: no user, no session cookie', async () => {
+    const start = await t.agent.get('/api/auth/oauth/google').expect(302);
+    const callback = new URL(await fakes.google.approve(start.headers.location as string));
+    callback.searchParams.set('state', 'x'.repeat(43));
+    const res = await t.agent.get(local(callback.href));
+    expect(res.status).toBe(403);
+    expect(res.body.error.code).toBe('oauth_state_mismatch');
+    expect(signedIn(res)).toBe(false);
+    expect(await t.services.users.count()).toBe(0);
+  });
+
+  it('refuses a replayed callback: no second session', async () => {
+    const start = await t.agent.get('/api/auth/oauth/github').expect(302);
+    const flowCookie = (start.headers['set-cookie'] as unknown as string[])[0]!.split(';')[0]!;
+    const callback = local(await fakes.github.approve(start.headers.location as string));
+    expect((await t.request.get(callback).set('Cookie', flowCookie)).status).toBe(302);
+    const replay = await t.request.get(callback).set('Cookie', flowCookie);
+    expect(replay.status).toBe(403);
+    expect(signedIn(replay)).toBe(false);
+  });
+
+  it('refuses a Telegram payload with a bad hash: 401, no user', async () => {
+    await t.agent.get('/api/auth/oauth/telegram').expect(302);
+    const fields = signTelegram(botToken, { id: '1', auth_date: String(Math.floor(clock.now() / 1000)) });
+    const res = await t.agent.get('/api/auth/oauth/telegram/callback').query({ ...fields, id: '2' });
+    expect(res.status).toBe(401);
+    expect(res.body.error.code).toBe('oauth_telegram_invalid');
+    expect(await t.services.users.count()).toBe(0);
+  });
+
+  it('is rate limited as an endpoint class', async () => {
+    const res = await t.request.get('/api/auth/oauth/google').expect(302);
+    expect(res.headers['x-ratelimit-limit']).toBeDefined();
+  });
+
+  it('production: __Host- Secure flow cookie, redirect URI from PUBLIC_ORIGIN whatever the Host', async () => {
+    await t.close();
+    const env: Record<string, string> = { ...productionEnv() };
+    env.OAUTH_GOOGLE_CLIENT_ID = 'google-id';
+    env.OAUTH_GOOGLE_CLIENT_SECRET = 'google-secret';
+    env.OAUTH_GOOGLE_BASE_URL = fakes.google.url;
+    t = await startTestApp(env, { clock });
+    const start = await t.request
+      .get('/api/auth/oauth/google')
+      .set('Host', 'evil.example')
+      .set('X-Forwarded-Proto', 'https')
+      .expect(302);
+    const cookie = (start.headers['set-cookie'] as unknown as string[]).find((c) =>
+      c.startsWith('__Host-sw-oauth-google='),
+    )!;
+    expect(cookie).toMatch(/; Path=\/; HttpOnly; SameSite=Lax; Secure/);
+    const authorize = new URL(start.headers.location as string);
+    expect(authorize.searchParams.get('redirect_uri')).toBe(
+      'https://app.example.test/api/auth/oauth/google/callback',
+    );
+    const callback = await fakes.google.approve(authorize.href);
+    const res = await t.request
+      .get(local(callback))
+      .set('X-Forwarded-Proto', 'https')
+      .set('Cookie', cookie.split(';')[0]!);
+    expect(res.status).toBe(302);
+    expect(Object.keys(setCookies(res))).toContain('__Host-at');
+  });
+
+  it('answers 404 for a provider that is not configured', async () => {
+    await t.close();
+    t = await startTestApp(fastHashing);
+    expect((await t.request.get('/api/auth/oauth/google')).status).toBe(404);
+  });
+});
