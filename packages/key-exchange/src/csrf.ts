@@ -117,8 +117,7 @@ export function createCsrf(settings: CsrfSettings): Csrf {
     if (req.get('sec-fetch-site') === 'cross-site') throw csrfInvalid();
     const origin = req.get('origin');
     if (origin === undefined) return;
-    const allowed = settings.allowedOrigins ?? [ownOrigin(req)];
-    if (!allowed.includes(origin)) throw csrfInvalid();
+    if (origin !== ownOrigin(req) && !(settings.allowedOrigins ?? []).includes(origin)) throw csrfInvalid();
   }
 
   return {

@@ -52,8 +52,8 @@ export interface KeyExchangeOptions {
    */
   csrfSecrets?: readonly CsrfSecret[];
   /**
-   * Origins a CSRF-checked request may come from when it sends `Origin`. Defaults to the request's own origin
-   * (protocol and Host).
+   * Origins, besides the request's own (protocol and Host), that a CSRF-checked request may come from when it
+   * sends `Origin`: the public origin behind a TLS-terminating proxy, other front-ends. Defaults to none.
    */
   allowedOrigins?: readonly string[];
   /** How often a new web key pair is made. Defaults to 14 days. */

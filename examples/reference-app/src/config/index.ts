@@ -46,6 +46,8 @@ export interface Config {
   frameOptions: 'DENY' | 'SAMEORIGIN';
   /** Where development secrets are kept (git-ignored). */
   dataDir: string;
+  /** MOBILE_APP_KEYS_FILE: the JSON registry of mobile app versions and their sealed keys (@shieldwall/key-exchange). */
+  mobileAppKeysFile?: string;
   /** bcrypt cost: 12 unless BCRYPT_COST says otherwise (4 to 31 outside production, 12 to 31 in production). */
   bcryptCost: number;
 }
@@ -184,6 +186,7 @@ export function loadConfig(env: Env, options: { persistDevSecrets?: boolean } = 
     bcryptCost,
     ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : {}),
     ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
+    ...(env.MOBILE_APP_KEYS_FILE ? { mobileAppKeysFile: env.MOBILE_APP_KEYS_FILE } : {}),
     ...(captcha ? { captcha } : {}),
   };
   problems.throwIfAny();

@@ -1,9 +1,28 @@
 import type { Response } from 'express';
 import type { Feature } from './feature.js';
+import { keyExchangeClientPath } from './key-exchange.js';
 
 function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
+
+// Runs in the page: establishes the channel (CSRF token from the meta tag) and proves it with an encrypted echo.
+// The client is left on window.shieldwall for the app's own calls.
+const pageScript = `(async () => {
+  const status = document.getElementById('status');
+  try {
+    const client = ShieldwallKeyExchange.createKeyExchangeClient();
+    await client.establish();
+    const response = await client.fetch('/api/security/echo', { method: 'POST', body: { hello: 'page' } });
+    const answer = await response.json();
+    window.shieldwall = { client, echo: answer };
+    status.dataset.channel = client.channel;
+    status.textContent = 'Encrypted channel ready.';
+  } catch (error) {
+    status.dataset.error = (error && error.code) || 'failed';
+    status.textContent = 'Encrypted channel failed.';
+  }
+})();`;
 
 export function renderHome(res: Response): string {
   const locals = res.locals as { cspNonce?: string; csrfToken?: string };
@@ -19,12 +38,13 @@ ${csrf}
 <body>
 <h1>Shieldwall reference app</h1>
 <p id="status">Loading.</p>
-<script${nonce}>document.getElementById('status').textContent = 'Ready.';</script>
+<script${nonce} src="${keyExchangeClientPath}"></script>
+<script${nonce}>${pageScript}</script>
 </body>
 </html>`;
 }
 
-/** `GET /`: the HTML page. Issue 6 adds the CSRF token and the key-exchange browser client. */
+/** `GET /`: the HTML page with a fresh CSRF token (set by the key-exchange feature) and the browser client. */
 export const mountHome: Feature = async (app) => {
   app.get('/', (_req, res) => {
     res.setHeader('Cache-Control', 'no-store');
