@@ -50,6 +50,15 @@ describe('reference app: request bodies', () => {
     expect(await app.services.users.findByEmail('big@example.com')).toBeUndefined();
   });
 
+  it('caps sign-in and code routes at 16 KB', async () => {
+    const res = await app.request
+      .post('/api/auth/login')
+      .send({ email: 'cap@example.com', password: 'x'.repeat(17 * 1024) });
+    expectRefusal(res, 413, 'payload_too_large');
+    const otp = await app.request.post('/api/otp/sms').send({ phone: 'x'.repeat(17 * 1024) });
+    expectRefusal(otp, 413, 'payload_too_large');
+  });
+
   it.each([
     ['/api/auth/login', 'text/plain'],
     ['/api/auth/login', 'application/x-www-form-urlencoded'],

@@ -24,8 +24,12 @@ export const bodyRoutes: readonly BodyRoute[] = [
     limit: 64 * 1024,
   },
   { path: '/api/security/session-key', types: [jose, json] },
+  { path: '/api/security/echo', types: [jose, json] },
   { path: '/api/wallets*', types: [jose, json] },
   { path: '/api/activities*', types: [jose, json] },
+  // Sign-in, registration and codes take small JSON only (the same cap as those features' own parsers).
+  { path: '/api/auth*', types: [json], limit: 16 * 1024 },
+  { path: '/api/otp*', types: [json], limit: 16 * 1024 },
 ];
 
 /**
