@@ -1,37 +1,64 @@
-// TEMPORARY, until the rate-limits and key-exchange features land: their placeholders refuse every request (503).
-// This lets only those two placeholders pass; once the features mount they replace guards.limit and
-// guards.requireChannel and this has no effect (the requests below must then go over the encrypted channel).
-jest.mock('../../examples/reference-app/src/guards.js', () => {
-  const actual = jest.requireActual('../../examples/reference-app/src/guards.js');
-  const pass = (_req: unknown, _res: unknown, next: () => void) => next();
-  return {
-    ...actual,
-    placeholderGuards: () => ({ ...actual.placeholderGuards(), limit: () => pass, requireChannel: pass }),
-  };
-});
 import { manualClock, type ManualClock } from '@shieldwall/core';
+import { listen, type RunningServer } from '@shieldwall/test-utils';
+import { createKeyExchangeClient, type KeyExchangeClient } from '@shieldwall/key-exchange/client';
 import { participationThreshold } from '../../examples/reference-app/src/features/activities.js';
 import { startTestApp, type TestApp } from '../helpers/reference-app.js';
 import { totp } from './captcha-helpers.js';
-import { fastHashing, goodPassword, signUp } from './auth-helpers.js';
+import { cookieHeader, fastHashing, goodPassword, setCookies, signUp } from './auth-helpers.js';
 
 const email = 'jo@example.com';
 
+// Through the whole app on a real port: the signed-in user loads the page (CSRF token), opens the encrypted channel
+// with the key-exchange client, and joins over it (SPEC.md: activities take only encrypted bodies).
 describe('reference app: POST /api/activities/:id/join', () => {
   let t: TestApp;
   let clock: ManualClock;
   let userId: string;
+  let server: RunningServer;
+  let client: KeyExchangeClient;
   beforeEach(async () => {
     clock = manualClock(Date.now());
     t = await startTestApp(fastHashing, { clock });
     await signUp(t, email);
-    await t.agent.post('/api/auth/login').send({ email, password: goodPassword }).expect(200);
+    const login = await t.agent.post('/api/auth/login').send({ email, password: goodPassword }).expect(200);
     userId = (await t.services.users.findByEmail(email))!.id;
+    server = await listen(t.app);
+    const auth = cookieHeader(setCookies(login));
+    const page = await fetch(`${server.url}/`, { headers: { cookie: auth } });
+    const html = await page.text();
+    const token = /<meta name="csrf-token" content="([^"]+)">/
+      .exec(html)![1]!
+      .replace(/&#(\d+);/g, (_m, c: string) => String.fromCharCode(Number(c)));
+    const pageCookies = page.headers.getSetCookie().map((c) => c.split(';')[0]!);
+    client = createKeyExchangeClient({
+      baseUrl: server.url,
+      csrfToken: token,
+      cookies: [auth, ...pageCookies].join('; '),
+      now: () => clock.now(),
+    });
   });
-  afterEach(() => t.close());
+  afterEach(async () => {
+    await server.close();
+    await t.close();
+  });
 
   const joinedKey = (activity: string) => `activities:joined:${activity}:${userId}`;
-  const join = (activity = 'spring-bonus') => t.agent.post(`/api/activities/${activity}/join`);
+  /** Joins over the encrypted channel; returns the status and the (decrypted) JSON body. */
+  const join = async (activity = 'spring-bonus', headers: Record<string, string> = {}) => {
+    const response = await client.fetch(`/api/activities/${activity}/join`, {
+      method: 'POST',
+      headers,
+      body: {},
+    });
+    return {
+      status: response.status,
+      body: (await response.json()) as { error: Record<string, unknown> } & Record<string, unknown>,
+    };
+  };
+  const device = (deviceId: string | undefined, code: string | undefined): Record<string, string> => ({
+    ...(deviceId ? { 'X-MFA-Device-Id': deviceId } : {}),
+    ...(code ? { 'X-MFA-Code': code } : {}),
+  });
 
   async function enrolMfa(deviceId = 'phone-12345678'): Promise<string> {
     const { secret } = (await t.agent.post('/api/auth/mfa/enroll').send({ deviceId }).expect(200)).body.mfa;
@@ -47,6 +74,14 @@ describe('reference app: POST /api/activities/:id/join', () => {
     const res = await t.request.post('/api/activities/spring-bonus/join');
     expect(res.status).toBe(401);
     expect(res.body.error.code).toBe('unauthenticated');
+  });
+
+  it('takes only encrypted requests', async () => {
+    await t.services.users.update(userId, { recentVolume: participationThreshold });
+    const res = await t.agent.post('/api/activities/spring-bonus/join').send({});
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('encryption_required');
+    expect(await t.services.store.get(joinedKey('spring-bonus'))).toBeUndefined();
   });
 
   it('refuses a user below the volume threshold with the threshold, joining nothing', async () => {
@@ -68,7 +103,7 @@ describe('reference app: POST /api/activities/:id/join', () => {
     expect(first.status).toBe(201);
     expect(first.body).toEqual({ activity: { id: 'spring-bonus', joined: true } });
     expect(await t.services.store.get(joinedKey('spring-bonus'))).toBe(String(clock.now()));
-    await join().expect(200);
+    expect((await join()).status).toBe(200);
   });
 
   it('once MFA is on, admits only the bound device with a current, unused code', async () => {
@@ -81,19 +116,16 @@ describe('reference app: POST /api/activities/:id/join', () => {
       ['other-device-001', totp(secret, clock.now())],
       ['phone-12345678', String((Number(totp(secret, clock.now())) + 1) % 1e6).padStart(6, '0')],
     ] as const) {
-      const req = join();
-      if (deviceId) req.set('X-MFA-Device-Id', deviceId);
-      if (code) req.set('X-MFA-Code', code);
-      const res = await req;
+      const res = await join('spring-bonus', device(deviceId, code));
       expect(res.status).toBe(403);
       expect(res.body.error.code).toBe('mfa_device_required');
       expect(await t.services.store.get(joinedKey('spring-bonus'))).toBeUndefined();
     }
 
     const code = totp(secret, clock.now());
-    await join().set('X-MFA-Device-Id', 'phone-12345678').set('X-MFA-Code', code).expect(201);
+    expect((await join('spring-bonus', device('phone-12345678', code))).status).toBe(201);
     // The same code again (replayed): refused, and the other activity stays unjoined.
-    const replay = await join('summer-cup').set('X-MFA-Device-Id', 'phone-12345678').set('X-MFA-Code', code);
+    const replay = await join('summer-cup', device('phone-12345678', code));
     expect(replay.status).toBe(403);
     expect(replay.body.error.code).toBe('mfa_device_required');
     expect(await t.services.store.get(joinedKey('summer-cup'))).toBeUndefined();
@@ -102,10 +134,11 @@ describe('reference app: POST /api/activities/:id/join', () => {
   it('checks participation before the device, so a refused request spends no code', async () => {
     const secret = await enrolMfa();
     const code = totp(secret, clock.now());
-    const res = await join().set('X-MFA-Device-Id', 'phone-12345678').set('X-MFA-Code', code);
+    const res = await join('spring-bonus', device('phone-12345678', code));
+    expect(res.status).toBe(403);
     expect(res.body.error.code).toBe('participation_threshold_not_met');
     await t.services.users.update(userId, { recentVolume: participationThreshold });
-    await join().set('X-MFA-Device-Id', 'phone-12345678').set('X-MFA-Code', code).expect(201);
+    expect((await join('spring-bonus', device('phone-12345678', code))).status).toBe(201);
   });
 
   it('answers 404 activity_not_found for an implausible id', async () => {

@@ -1,9 +1,3 @@
-// TEMPORARY, until the rate-limits feature lands (see captcha.test.ts).
-jest.mock('../../examples/reference-app/src/guards.js', () => {
-  const actual = jest.requireActual('../../examples/reference-app/src/guards.js');
-  const pass = (_req: unknown, _res: unknown, next: () => void) => next();
-  return { ...actual, placeholderGuards: () => ({ ...actual.placeholderGuards(), limit: () => pass }) };
-});
 import { manualClock, type ManualClock } from '@shieldwall/core';
 import { startTestApp, type TestApp } from '../helpers/reference-app.js';
 import { totp } from './captcha-helpers.js';

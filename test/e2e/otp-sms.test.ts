@@ -1,10 +1,3 @@
-// TEMPORARY, until the rate-limits feature lands: its placeholder refuses every request (503). This lets only the
-// `limit` placeholder pass; once rate limits mount they replace guards.limit and this has no effect.
-jest.mock('../../examples/reference-app/src/guards.js', () => {
-  const actual = jest.requireActual('../../examples/reference-app/src/guards.js');
-  const pass = (_req: unknown, _res: unknown, next: () => void) => next();
-  return { ...actual, placeholderGuards: () => ({ ...actual.placeholderGuards(), limit: () => pass }) };
-});
 import { codeFrom, recaptchaReply, startCaptchaApp, type CaptchaTestApp } from './captcha-helpers.js';
 
 const phone = '+447700900123';

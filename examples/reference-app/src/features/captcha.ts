@@ -1,7 +1,7 @@
 import { hkdfSync } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
-import { ShieldwallError } from '@shieldwall/core';
+import { getClientInfo, ShieldwallError } from '@shieldwall/core';
 import {
   captchaGate,
   codeChallengeProvider,
@@ -41,6 +41,17 @@ export function recipientFor(req: IncomingMessage, action: string): Recipient | 
   return typeof email === 'string' && email.length <= 254 && plausibleEmail.test(email)
     ? { channel: 'email', to: email.toLowerCase() }
     : undefined;
+}
+
+/**
+ * The client a gate's code is bound to. On routes behind a limiter this is the subject @shieldwall/rate-limits
+ * binds its challenges to (`<limiter>:<key>`, with `req.rateLimit.key` from the limiter that ran just before), so
+ * on `register`, where the limiter and the gate share the action, one code answers both: a client stepped up by
+ * the gate that meanwhile went over the limit is not asked for a second code. Elsewhere: the client IP.
+ */
+export function gateSubject(req: IncomingMessage, action: string): string {
+  const key = (req as { rateLimit?: { key?: unknown } }).rateLimit?.key;
+  return typeof key === 'string' && key ? `${action}:${key}` : `ip:${getClientInfo(req).ip}`;
 }
 
 const purpose: Record<string, string> = {
@@ -137,6 +148,7 @@ export const mountCaptcha: Feature = async (app, services, guards) => {
       challenges,
       store,
       hostnames: [new URL(config.publicOrigin).hostname],
+      subject: gateSubject,
       logger,
       clock,
     });

@@ -1,0 +1,106 @@
+import { manualClock } from '@shieldwall/core';
+import { startTestApp, type TestApp } from '../helpers/reference-app.js';
+import { fastHashing, goodPassword, signUp } from './auth-helpers.js';
+import { codeFrom, recaptchaReply, startCaptchaApp, type CaptchaTestApp } from './captcha-helpers.js';
+
+// The rate limiters of login and registration challenge instead of block (002: "rate limiting means ... showing
+// verification codes"), through the ChallengeProvider of @shieldwall/captcha-gate.
+
+describe('reference app: rate limits that challenge with verification codes', () => {
+  let t: TestApp;
+  afterEach(() => t.close());
+
+  it('asks the 6th registration in an hour for an e-mailed code, and lets it through with that code', async () => {
+    t = await startTestApp(fastHashing, { clock: manualClock(Date.now()) });
+    for (let i = 0; i < 5; i += 1) {
+      await t.request
+        .post('/api/auth/register')
+        .send({ email: `u${i}@example.com`, password: goodPassword })
+        .expect(202);
+    }
+    const over = await t.request
+      .post('/api/auth/register')
+      .send({ email: 'six@example.com', password: goodPassword });
+    expect(over.status).toBe(403);
+    expect(over.body.error).toMatchObject({ code: 'verification_required', challenge: { channel: 'email' } });
+    expect(await t.services.users.findByEmail('six@example.com')).toBeUndefined();
+    const code = codeFrom(t, 'six@example.com');
+
+    const wrongCode = String((Number(code) + 1) % 1e6).padStart(6, '0');
+    const wrong = await t.request
+      .post('/api/auth/register')
+      .set('X-Verification-Id', over.body.error.challenge.id)
+      .set('X-Verification-Code', wrongCode)
+      .send({ email: 'six@example.com', password: goodPassword });
+    expect(wrong.status).toBe(403);
+    expect(wrong.body.error.code).toBe('verification_required');
+    expect(await t.services.users.findByEmail('six@example.com')).toBeUndefined();
+
+    await t.request
+      .post('/api/auth/register')
+      .set('X-Verification-Id', over.body.error.challenge.id)
+      .set('X-Verification-Code', code)
+      .send({ email: 'six@example.com', password: goodPassword })
+      .expect(202);
+    expect(await t.services.users.findByEmail('six@example.com')).toBeDefined();
+  });
+
+  it('asks the 11th sign-in attempt in 15 minutes for a code sent to the account address', async () => {
+    t = await startTestApp(fastHashing, { clock: manualClock(Date.now()) });
+    await signUp(t, 'lee@example.com'); // one sign-in
+    for (let i = 0; i < 9; i += 1) {
+      await t.request
+        .post('/api/auth/login')
+        .send({ email: 'lee@example.com', password: 'wrong password!!' })
+        .expect(401);
+    }
+    const over = await t.request
+      .post('/api/auth/login')
+      .send({ email: 'lee@example.com', password: goodPassword });
+    expect(over.status).toBe(403);
+    expect(over.body.error.code).toBe('verification_required');
+    expect(over.headers['set-cookie']).toBeUndefined();
+    const ok = await t.request
+      .post('/api/auth/login')
+      .set('X-Verification-Id', over.body.error.challenge.id)
+      .set('X-Verification-Code', codeFrom(t, 'lee@example.com'))
+      .send({ email: 'lee@example.com', password: goodPassword });
+    expect(ok.status).toBe(200);
+  });
+});
+
+describe('reference app: the CAPTCHA step-up and the registration limit share one code', () => {
+  let a: CaptchaTestApp;
+  afterEach(() => a.close());
+
+  it('a code the gate sent still works once the client is over the limit: no second code', async () => {
+    a = await startCaptchaApp();
+    a.provider.reply = () => recaptchaReply(a, 0.9, 'register');
+    for (let i = 0; i < 4; i += 1) {
+      await a.t.request
+        .post('/api/auth/register')
+        .set('X-Captcha-Token', `t${i}`)
+        .send({ email: `u${i}@example.com`, password: goodPassword })
+        .expect(202);
+    }
+    a.provider.reply = () => recaptchaReply(a, 0.2, 'register');
+    const stepUp = await a.t.request
+      .post('/api/auth/register')
+      .set('X-Captcha-Token', 'low')
+      .send({ email: 'ann@example.com', password: goodPassword });
+    expect(stepUp.status).toBe(403);
+    const sentBefore = a.t.services.outbox.messages.length;
+    // The 6th request is over the limit: the limiter checks the code (same action, same client), the gate accepts it.
+    const answered = await a.t.request
+      .post('/api/auth/register')
+      .set('X-Verification-Id', stepUp.body.error.challenge.id)
+      .set('X-Verification-Code', codeFrom(a.t, 'ann@example.com'))
+      .send({ email: 'ann@example.com', password: goodPassword });
+    expect(answered.status).toBe(202);
+    expect(await a.t.services.users.findByEmail('ann@example.com')).toBeDefined();
+    // Only the verification link went out after the answer: no second code.
+    expect(a.t.services.outbox.messages.slice(sentBefore).map((m) => m.subject)).toEqual([
+      'Confirm your e-mail address',
+    ]);
+  });
+});
