@@ -205,6 +205,54 @@ describe('reference app: HTTPS in production', () => {
   });
 });
 
+describe('reference app: client IP, as the rate limiter sees it', () => {
+  // The general /api budget is kept per client IP: a header that changes the IP would get a fresh budget.
+  async function remainingAfter(app: TestApp, headers: Array<Record<string, string>>): Promise<number[]> {
+    const remaining: number[] = [];
+    for (const set of headers) {
+      const res = await app.request.get('/api/no-such-route').set(set);
+      remaining.push(Number(res.headers['x-ratelimit-remaining']));
+    }
+    return remaining;
+  }
+
+  it.each([
+    [
+      'cloudflare',
+      { 'CF-Connecting-IP': '203.0.113.1', 'CF-IPCountry': 'DE' },
+      { 'CF-Connecting-IP': '203.0.113.2' },
+    ],
+    ['false', { 'X-Forwarded-For': '203.0.113.1' }, { 'X-Forwarded-For': '203.0.113.2' }],
+    ['10.0.0.1', { 'X-Forwarded-For': '203.0.113.1' }, { 'X-Forwarded-For': '203.0.113.2' }],
+  ])(
+    'TRUST_PROXY=%s: forged headers from a loopback peer share one budget',
+    async (trustProxy, first, second) => {
+      const app = await startTestApp({ TRUST_PROXY: trustProxy });
+      try {
+        const [a, b] = await remainingAfter(app, [first, second]);
+        expect(Number.isInteger(a)).toBe(true);
+        expect(b).toBe(a! - 1);
+      } finally {
+        await app.close();
+      }
+    },
+  );
+
+  it('TRUST_PROXY=loopback: the proxy-reported client gets its own budget', async () => {
+    const app = await startTestApp({ TRUST_PROXY: 'loopback' });
+    try {
+      const [a, b] = await remainingAfter(app, [
+        { 'X-Forwarded-For': '203.0.113.1' },
+        { 'X-Forwarded-For': '203.0.113.2' },
+      ]);
+      expect(Number.isInteger(a)).toBe(true);
+      expect(b).toBe(a);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
 describe('reference app: configuration in production', () => {
   it('refuses to start without its secrets and names each one', () => {
     let thrown: unknown;
