@@ -81,16 +81,17 @@ describe('passwords', () => {
   });
 
   it('keeps the event loop free while many hashes run', async () => {
-    // Cost 11 takes well over 100 ms per hash on one core, so on the main thread every hash would blow the bound.
-    const busy = passwords({ cost: 11, poolSize: 2 });
+    // Cost 12 takes about 330 ms per hash on a fast idle core, so on the main thread every hash would blow the bound;
+    // the bound leaves room for a loaded 2-core machine, where worker threads compete with the main thread.
+    const busy = passwords({ cost: 12, poolSize: 2 });
     const histogram = monitorEventLoopDelay({ resolution: 10 });
     try {
       await busy.verify('warm up the workers', undefined);
       histogram.enable();
-      await Promise.all(Array.from({ length: 8 }, (_, i) => busy.hash(`password number ${i}!`)));
+      await Promise.all(Array.from({ length: 6 }, (_, i) => busy.hash(`password number ${i}!`)));
       histogram.disable();
       expect(histogram.count).toBeGreaterThan(0);
-      expect(histogram.max / 1e6).toBeLessThan(100);
+      expect(histogram.max / 1e6).toBeLessThan(200);
     } finally {
       histogram.disable();
       await busy.close();
