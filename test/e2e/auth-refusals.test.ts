@@ -1,14 +1,3 @@
-// TEMPORARY, until the rate-limits and CAPTCHA features land: their placeholders refuse every request (503). This
-// makes only the placeholders pass through; once those features mount, they replace guards.limit/captcha and this
-// has no effect. Remove it then.
-jest.mock('../../examples/reference-app/src/guards.js', () => {
-  const actual = jest.requireActual('../../examples/reference-app/src/guards.js');
-  const pass = (_req: unknown, _res: unknown, next: () => void) => next();
-  return {
-    ...actual,
-    placeholderGuards: () => ({ ...actual.placeholderGuards(), limit: () => pass, captcha: () => pass }),
-  };
-});
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { manualClock, type ManualClock } from '@shieldwall/core';
