@@ -29,7 +29,7 @@ describeWithChromium('CSP reports from a real browser (Chromium)', () => {
     let handler: RequestListener = (_req, res) => res.writeHead(503).end();
     server = await listen((req, res) => handler(req, res));
     t = await startTestApp({ PUBLIC_ORIGIN: server.url, CSP_VERSION: '3' });
-    handler = t.app as unknown as RequestListener;
+    handler = t.app;
   });
   afterAll(async () => {
     await browser?.close();
