@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import type express from 'express';
+import express from 'express';
 import { errorHandler, manualClock, type Logger } from '@shieldwall/core';
 import request from 'supertest';
 import { rateLimit, type RateLimitHandler } from '../src/index.js';
@@ -166,6 +166,20 @@ describe('rateLimit with the memory store', () => {
         expect.stringMatching(/trust proxy is true/),
         { limiter: 'api', code: 'ERR_ERL_PERMISSIVE_TRUST_PROXY' },
       ],
+    ]);
+  });
+
+  it('keeps express-rate-limit validations on: one created inside a request handler is reported to the logger', async () => {
+    const errors: Array<Record<string, unknown> | undefined> = [];
+    const logger: Logger = { info() {}, warn() {}, error: (_m, f) => errors.push(f) };
+    const app = express();
+    app.get('/make', (_req, res) => {
+      open.push(rateLimit({ name: 'api', logger }));
+      res.end();
+    });
+    await request(app).get('/make').expect(200);
+    expect(errors).toEqual([
+      expect.objectContaining({ limiter: 'api', code: 'ERR_ERL_CREATED_IN_REQUEST_HANDLER' }),
     ]);
   });
 
