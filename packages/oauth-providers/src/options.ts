@@ -187,3 +187,8 @@ export function parseOptions(options: Readonly<OAuthProvidersOptions>): ParsedOp
     onProfile: options.onProfile,
   };
 }
+
+/** The exact redirect URI registered at the provider: from the configured origin, never the Host header. */
+export function callbackUrl(config: ParsedOptions, name: OAuthProviderName): string {
+  return `${config.origin}${config.basePath}/${name}/callback`;
+}

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { Passport } from 'passport';
 import type OAuth2Strategy from 'passport-oauth2';
@@ -10,21 +9,21 @@ import {
   invalidCallback,
   invalidStart,
   providerError,
-  telegramExpired,
 } from './errors.js';
 import { flowCookies, type FlowCookies } from './flow-cookie.js';
-import { parseOptions, type ParsedOptions } from './options.js';
+import { callbackUrl, parseOptions, type ParsedOptions } from './options.js';
 import type { StrategyContext } from './providers/common.js';
 import { githubStrategy } from './providers/github.js';
 import { googleStrategy } from './providers/google.js';
 import { TelegramStrategy } from './providers/telegram.js';
 import { vkStrategy } from './providers/vk-id.js';
 import { yandexStrategy } from './providers/yandex.js';
+import { authenticate, describeError, type PassportInstance } from './passport-run.js';
+import { telegramCallback, telegramStart } from './telegram-routes.js';
 import { flowContext } from './transport.js';
 import type { OAuthProfile, OAuthProvidersOptions, OAuthProviderName } from './types.js';
 
 type OAuthName = Exclude<OAuthProviderName, 'telegram'>;
-type PassportInstance = InstanceType<typeof Passport>;
 
 const builders: Record<OAuthName, (ctx: StrategyContext) => OAuth2Strategy> = {
   google: googleStrategy,
@@ -33,7 +32,7 @@ const builders: Record<OAuthName, (ctx: StrategyContext) => OAuth2Strategy> = {
   yandex: yandexStrategy,
 };
 
-/** A router with `closeStore()` for the memory store it made when none was passed. */
+/** A router with `close()`, which releases the memory store it made when none was passed. */
 export type OAuthProvidersRouter = Router & { close(): Promise<void> };
 
 /**
@@ -53,13 +52,11 @@ export function oauthProviders(options: Readonly<OAuthProvidersOptions>): OAuthP
   // A private passport instance: nothing global, no session, no serializeUser.
   const passport = new Passport();
   const router = Router() as OAuthProvidersRouter;
-  const callbackUrl = (name: OAuthProviderName): string =>
-    `${config.origin}${config.basePath}/${name}/callback`;
 
   for (const name of Object.keys(config.clients) as OAuthName[]) {
     const strategy = builders[name]({
       client: config.clients[name]!,
-      callbackURL: callbackUrl(name),
+      callbackURL: callbackUrl(config, name),
       cookies,
       transport: { fetch: config.fetch, timeoutMs: config.timeoutMs },
     });
@@ -83,16 +80,6 @@ export function oauthProviders(options: Readonly<OAuthProvidersOptions>): OAuthP
     await config.ownStore?.close();
   };
   return router;
-}
-
-/** passport types `authenticate()` as any; it is a plain (req, res, next) handler. */
-function authenticate(
-  passport: PassportInstance,
-  name: string,
-  options: object,
-  callback: (err: unknown, user?: OAuthProfile | false, info?: unknown) => void,
-): RequestHandler {
-  return passport.authenticate(name, options, callback) as RequestHandler;
 }
 
 const hasAny = (req: Request, names: readonly string[]): boolean =>
@@ -122,29 +109,13 @@ function finish(
         config.logger.warn('oauth provider failure', {
           provider: name,
           code: error.code,
-          cause: describe(err),
+          cause: describeError(err),
         });
       return next(error);
     }
     config.onProfile(profile, req, res).then(() => {
       if (!res.headersSent) res.redirect(302, config.successRedirect);
     }, next);
-  };
-}
-
-/** Error names and provider error codes only: never messages or bodies, which could quote tokens. */
-function describe(err: unknown): Record<string, unknown> | undefined {
-  if (!(err instanceof Error)) return undefined;
-  const cause = err.cause instanceof Error ? err.cause : (err as { oauthError?: unknown }).oauthError;
-  return {
-    name: err.name,
-    ...(typeof (err as unknown as { code?: unknown }).code === 'string'
-      ? { code: (err as unknown as { code: string }).code }
-      : {}),
-    ...(cause instanceof Error ? { cause: cause.name } : {}),
-    ...(typeof (cause as { statusCode?: unknown })?.statusCode === 'number'
-      ? { status: (cause as { statusCode: number }).statusCode }
-      : {}),
   };
 }
 
@@ -181,80 +152,5 @@ function callbackHandler(
         finish(config, name, req, res, next),
       )(req, res, next);
     });
-  };
-}
-
-// Telegram has no authorization code: oauth.telegram.org sends the signed user data back in the URL fragment
-// (`#tgAuthResult=`), which browsers do not send to servers. The callback answers a request without parameters
-// with a tiny relay page that moves the fragment into the query string, under a CSP that allows only that script.
-const relayScript =
-  "var m=/[#&]tgAuthResult=([^&]*)/.exec(location.hash);location.replace(location.pathname+(m?'?tgAuthResult='+m[1]:'?error=access_denied'));";
-const relayHash = createHash('sha256').update(relayScript).digest('base64');
-const relayPage = `<!doctype html><meta charset="utf-8"><title>Signing in</title><script>${relayScript}</script>`;
-
-function telegramStart(config: ParsedOptions, cookies: FlowCookies): RequestHandler {
-  const base = (config.telegram!.baseUrl ?? 'https://oauth.telegram.org').replace(/\/+$/, '');
-  const target = new URL(`${base}/auth`);
-  target.searchParams.set('bot_id', config.telegram!.botId);
-  target.searchParams.set('origin', config.origin);
-  target.searchParams.set('return_to', callbackUrl(config, 'telegram'));
-  target.searchParams.set('request_access', 'write');
-  const location = target.href;
-  return function telegramStartHandler(req, res, next) {
-    if (Object.keys(req.query).length > 0) return next(invalidStart());
-    cookies.start(res, 'telegram', '');
-    res.setHeader('Cache-Control', 'no-store');
-    res.redirect(302, location);
-  };
-}
-
-function callbackUrl(config: ParsedOptions, name: OAuthProviderName): string {
-  return `${config.origin}${config.basePath}/${name}/callback`;
-}
-
-function telegramCallback(
-  passport: PassportInstance,
-  config: ParsedOptions,
-  cookies: FlowCookies,
-): RequestHandler {
-  const hashTtlMs = config.telegram!.maxAgeSeconds * 1000 + 60_000;
-  return async function telegramCallbackHandler(req, res, next) {
-    try {
-      if (Object.keys(req.query).length === 0) {
-        res.setHeader('Content-Security-Policy', `default-src 'none'; script-src 'sha256-${relayHash}'`);
-        res.setHeader('Cache-Control', 'no-store');
-        res.type('html').send(relayPage);
-        return;
-      }
-      if (req.query.error !== undefined) {
-        cookies.clear(res, 'telegram');
-        return next(accessDenied());
-      }
-      // The flow cookie binds the login to a sign-in this browser started (no login CSRF with someone else's
-      // valid payload), and is single-use.
-      const flow = await cookies.consume(req, res, 'telegram', undefined);
-      if (!flow) return next(failureError({ code: 'oauth_state_mismatch' }));
-      authenticate(
-        passport,
-        'telegram',
-        { session: false },
-        (err: unknown, profile?: OAuthProfile | false, info?: unknown) => {
-          if (err || !profile) return next(err ? exchangeError(err) : failureError(info));
-          const hash = (info as { hash: string }).hash;
-          // A signed payload is valid for maxAgeSeconds; it is accepted once.
-          config.store
-            .setIfAbsent(`tg:${hash}`, '1', hashTtlMs)
-            .then((first) => {
-              if (!first) return next(telegramExpired());
-              return config.onProfile(profile, req, res).then(() => {
-                if (!res.headersSent) res.redirect(302, config.successRedirect);
-              });
-            })
-            .catch(next);
-        },
-      )(req, res, next);
-    } catch (err) {
-      next(err);
-    }
   };
 }
