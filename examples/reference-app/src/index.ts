@@ -5,3 +5,5 @@ export type { Guards, LimitName } from './guards.js';
 export { memoryLogger, jsonLogger, type MemoryLogger } from './logger.js';
 export type { Outbox, OutboxMessage } from './outbox.js';
 export type { User, UserRepository } from './users.js';
+export { memoryWallets, type WalletRecord, type WalletRepository } from './wallets/repository.js';
+export { maskEmail } from './mask-email.js';

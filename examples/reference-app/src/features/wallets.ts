@@ -48,6 +48,13 @@ function messageBytes(body: unknown): Buffer {
 const currentUser = (res: Response): User => (res.locals as { user: User }).user;
 
 /**
+ * Routes (bodies and answers are JSON inside the encrypted channel's envelopes):
+ * - `POST /api/wallets` `{}` → 201 `{"wallet": {"id", "address", "createdAt"}}` (409 `wallet_limit_reached`).
+ * - `GET /api/wallets` → 200 `{"wallets": [{"id", "address", "createdAt"}]}`, oldest first.
+ * - `POST /api/wallets/:id/sign` `{"message": "text"}` or `{"messageHex": "0x..."}` → 200
+ *   `{"address", "standard": "eip-191", "digest": "0x<32 bytes>", "signature": "0x<r s v, 65 bytes>"}`: the
+ *   `personal_sign` signature, v = 27 or 28 (400 `invalid_message`, 404 `wallet_not_found`).
+ *
  * Wallets (000: "private keys for crypto wallets are encrypted at rest"). A wallet's secp256k1 key is sealed with
  * @shieldwall/wallet-crypto under the WALLET_KEKS ring, bound to its user, its id and its purpose, and only the
  * sealed string is stored. Signing opens it in memory, signs, and zeroes it. Every route needs a signed-in user
