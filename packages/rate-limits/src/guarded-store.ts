@@ -22,6 +22,7 @@ export class GuardedStore implements Store {
   private downUntil = 0;
   private down = false;
   private bypassed = 0;
+  private probing = false;
 
   constructor(
     private readonly primary: Store & { prefix?: string },
@@ -43,7 +44,10 @@ export class GuardedStore implements Store {
   }
 
   async increment(key: string): Promise<ClientRateLimitInfo> {
-    if (!this.down || this.settings.clock.now() >= this.downUntil) {
+    // While down, one request at a time asks Redis again (after the back-off); the others do not wait on it.
+    const probe = this.down && !this.probing && this.settings.clock.now() >= this.downUntil;
+    if (!this.down || probe) {
+      if (probe) this.probing = true;
       try {
         const result = await this.primary.increment(key);
         if (this.down) {
@@ -56,6 +60,8 @@ export class GuardedStore implements Store {
         return result;
       } catch (error) {
         this.markDown(error);
+      } finally {
+        if (probe) this.probing = false;
       }
     }
     return this.degraded(key);

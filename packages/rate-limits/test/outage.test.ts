@@ -147,11 +147,15 @@ describe('store outages against a real redis-server that is killed', () => {
     await request(a).post('/probe').expect(200);
   });
 
-  it('a command that never answers is cut off by the timeout', async () => {
+  it('a command that never answers is cut off by the timeout, and only one request at a time asks again', async () => {
+    const sent: string[][] = [];
     const l = rateLimit({
       name: 'api',
-      limit: 1,
-      sendCommand: () => new Promise(() => undefined),
+      limit: 3,
+      sendCommand: (args) => {
+        sent.push(args);
+        return new Promise(() => undefined);
+      },
       storeTimeoutMs: 50,
       clock,
       logger,
@@ -159,8 +163,14 @@ describe('store outages against a real redis-server that is killed', () => {
     open.push(l);
     const a = probeApp(l);
     await request(a).get('/probe').timeout(5000).expect(200);
-    await request(a).get('/probe').expect(429);
+    expect(sent).toHaveLength(1);
+    await request(a).get('/probe').expect(200);
+    expect(sent).toHaveLength(1); // inside the back-off: Redis is not asked
     expect(logger.entries[0]?.fields?.error).toBe('StoreUnavailableError: Redis did not answer within 50 ms');
+    clock.advance(5000);
+    const results = await Promise.all([1, 2, 3].map(() => request(a).get('/probe').timeout(5000)));
+    expect(results.map((r) => r.status).sort()).toEqual([200, 429, 429]);
+    expect(sent).toHaveLength(2); // one probe, the others answered from memory
   });
 
   it('reloads scripts that SCRIPT FLUSH or a restart removed (NOSCRIPT)', async () => {
