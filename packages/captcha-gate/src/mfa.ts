@@ -190,11 +190,9 @@ export function mfaDevices(options: Readonly<MfaDevicesOptions>): MfaDevices {
 
     async prove(userId, bound, deviceId, code) {
       await assertNotLocked(userId);
-      if (
-        typeof deviceId !== 'string' ||
-        !constantTimeEqual(deviceId, bound.deviceId) ||
-        !(await acceptCode(userId, bound.secret, code))
-      ) {
+      // No proof offered (a client that has not prompted yet): refused, but not counted as a guess.
+      if (typeof deviceId !== 'string' || typeof code !== 'string') throw deviceRequired();
+      if (!constantTimeEqual(deviceId, bound.deviceId) || !(await acceptCode(userId, bound.secret, code))) {
         await fail(userId);
         throw deviceRequired();
       }

@@ -143,4 +143,9 @@ describe('mfaDevices: requireBoundDevice', () => {
     clock.advance(900_000);
     await join(userId, 'device-0000001', codeFor(bound.secret)).expect(200);
   });
+
+  it('does not count requests that offer no proof at all towards the lockout', async () => {
+    for (let i = 0; i < 8; i += 1) await join(userId).expect(403);
+    await join(userId, 'device-0000001', codeFor(bound.secret)).expect(200);
+  });
 });
