@@ -1,0 +1,257 @@
+import {
+  constants,
+  createCipheriv,
+  createDecipheriv,
+  createPublicKey,
+  publicEncrypt,
+  randomBytes,
+  type JsonWebKeyInput,
+  type KeyObject,
+} from 'node:crypto';
+import express from 'express';
+import { errorHandler } from '@shieldwall/core';
+import { securityHeaders } from '@shieldwall/headers';
+import { createAppVersionKey, ephemeralSealer, keyExchange } from '@shieldwall/key-exchange';
+import { bodyGuard, clientIp } from '@shieldwall/request-guard';
+import type { BenchRequest, HttpScenario, OpsScenario } from '../types.js';
+
+// DESIGN.md budgets: session-key establishment (RSA-OAEP unwrap and store) at least 1,000 per second, and an
+// encrypted 1 KB JSON request and response at least 0.80 of the same request in plaintext through the stack.
+
+const seconds = Number(process.env.BENCH_SECONDS ?? 5);
+const b64 = (data: Uint8Array | string): string => Buffer.from(data).toString('base64url');
+const jti = (): string => b64(randomBytes(18));
+
+// The JWE compact serialisation with node:crypto alone, straight from docs/protocols/key-exchange.md (the bench
+// folder has no jose; this doubles as a check that the document is enough to write a client).
+function seal(header: object, cek: Buffer, encryptedKey: Buffer, plaintext: Uint8Array): string {
+  const protectedHeader = b64(JSON.stringify(header));
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', cek, iv).setAAD(Buffer.from(protectedHeader, 'ascii'));
+  const ct = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+  return [protectedHeader, b64(encryptedKey), b64(iv), b64(ct), b64(cipher.getAuthTag())].join('.');
+}
+const rsaOaep256 = (rsa: KeyObject, header: object, plaintext: Uint8Array): string => {
+  const cek = randomBytes(32);
+  const wrapped = publicEncrypt(
+    { key: rsa, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' },
+    cek,
+  );
+  return seal(header, cek, wrapped, plaintext);
+};
+const dirA256gcm = (key: Buffer, header: object, plaintext: Uint8Array): string =>
+  seal(header, key, Buffer.alloc(0), plaintext);
+function openDir(key: Buffer, jwe: string): Buffer {
+  const [h, , iv, ct, tag] = jwe.split('.') as [string, string, string, string, string];
+  const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url')).setAAD(
+    Buffer.from(h, 'ascii'),
+  );
+  decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+  return Buffer.concat([decipher.update(Buffer.from(ct, 'base64url')), decipher.final()]);
+}
+const rsaKey = (jwk: object): KeyObject =>
+  createPublicKey({ key: jwk as JsonWebKeyInput['key'], format: 'jwk' });
+
+/** About 1 KB of JSON. */
+const body = {
+  id: 'u_1',
+  items: Array.from({ length: 12 }, (_, i) => ({
+    sku: `sku-${i}`,
+    qty: i + 1,
+    price: 1999 + i,
+    note: 'bench',
+  })),
+};
+
+const handshakes: OpsScenario = {
+  kind: 'ops',
+  name: 'key-exchange-session-key',
+  group: 'key-exchange',
+  description:
+    'POST /api/security/session-key handler (mobile path): RSA-OAEP-256 unwrap (2048), replay claim, channel stored, proof sealed',
+  async setup() {
+    const sealer = ephemeralSealer();
+    const app = await createAppVersionKey({ platform: 'ios', version: '1.0.0', sealer });
+    const kx = keyExchange({ sealer, appVersions: { keys: [app.entry] } });
+    const rsa = rsaKey(app.publicJwk);
+    // Envelopes are single-use: make a pool first, so the measured loop is the server's work only.
+    const pool: string[] = [];
+    for (let i = 0; i < (seconds + 2) * 3000; i++) {
+      pool.push(
+        rsaOaep256(
+          rsa,
+          {
+            alg: 'RSA-OAEP-256',
+            enc: 'A256GCM',
+            kid: app.entry.kid,
+            typ: 'sw-key',
+            htm: 'POST',
+            htu: '/api/security/session-key',
+            iat: Math.floor(Date.now() / 1000),
+            jti: jti(),
+          },
+          Buffer.from(JSON.stringify({ k: b64(randomBytes(32)) })),
+        ),
+      );
+    }
+    let next = 0;
+    const headers: Record<string, string> = {
+      'content-type': 'application/jose',
+      'x-app-platform': 'ios',
+      'x-app-version': '1.0.0',
+    };
+    return {
+      op: () =>
+        new Promise<void>((resolve, reject) => {
+          const req = {
+            method: 'POST',
+            originalUrl: '/api/security/session-key',
+            headers,
+            body: pool[next++ % pool.length],
+            get: (name: string) => headers[name.toLowerCase()],
+          };
+          const res = {
+            statusCode: 200,
+            status(code: number) {
+              this.statusCode = code;
+              return this;
+            },
+            setHeader() {},
+            vary() {},
+            end() {
+              if (this.statusCode === 201) resolve();
+              else reject(new Error(`status ${this.statusCode}`));
+            },
+          };
+          (kx.sessionKey as unknown as (q: unknown, s: unknown, n: (e?: unknown) => void) => void)(
+            req,
+            res,
+            (e) => reject(e instanceof Error ? e : new Error('refused')),
+          );
+        }),
+    };
+  },
+};
+
+/** The stack both channel scenarios share: headers, client IP, body guard (JSON, and JOSE on /api/echo). */
+function stackApp(encrypted: boolean) {
+  const kx = keyExchange({ secure: false });
+  const app = express();
+  app.use(securityHeaders({ preset: 'recommended' }));
+  app.use(clientIp({ mode: 'socket' }));
+  app.use(
+    bodyGuard({
+      routes: [
+        { path: '/api/echo', types: ['application/jose', 'application/json'] },
+        { path: '/api/security/session-key', types: ['application/jose'] },
+      ],
+    }),
+  );
+  app.get('/page', kx.csrfToken, (_req, res) => {
+    res.json({ token: res.locals.csrfToken as string });
+  });
+  app.get('/api/security/public-key', kx.requireCsrf, kx.publicKey);
+  app.post('/api/security/session-key', kx.sessionKey);
+  if (encrypted) {
+    app.post('/api/echo', kx.requireChannel, (req, res) => {
+      res.json(req.body);
+    });
+  } else {
+    app.post('/api/echo', express.json(), (req, res) => {
+      res.json(req.body);
+    });
+  }
+  app.use(errorHandler());
+  return app;
+}
+
+/** A web handshake by hand (the wire format of docs/protocols/key-exchange.md); returns the channel key and id. */
+async function handshake(baseUrl: string): Promise<{ key: Buffer; channel: string; cookie: string }> {
+  const page = await fetch(`${baseUrl}/page`);
+  const { token } = (await page.json()) as { token: string };
+  const cookie = page.headers.getSetCookie()[0]!.split(';')[0]!;
+  const jwk = (await (
+    await fetch(`${baseUrl}/api/security/public-key`, { headers: { 'x-csrf-token': token, cookie } })
+  ).json()) as { kid: string };
+  const key = randomBytes(32);
+  const jwe = rsaOaep256(
+    rsaKey(jwk),
+    {
+      alg: 'RSA-OAEP-256',
+      enc: 'A256GCM',
+      kid: jwk.kid,
+      typ: 'sw-key',
+      htm: 'POST',
+      htu: '/api/security/session-key',
+      iat: Math.floor(Date.now() / 1000),
+      jti: jti(),
+    },
+    Buffer.from(JSON.stringify({ k: b64(key) })),
+  );
+  const response = await fetch(`${baseUrl}/api/security/session-key`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/jose', 'x-csrf-token': token, cookie },
+    body: jwe,
+  });
+  if (response.status !== 201)
+    throw new Error(`handshake refused: ${response.status} ${await response.text()}`);
+  const { channel } = JSON.parse(openDir(key, await response.text()).toString()) as { channel: string };
+  return { key, channel, cookie };
+}
+
+const plaintext: HttpScenario = {
+  kind: 'http',
+  name: 'key-exchange-plaintext-1kb',
+  group: 'channel',
+  baseline: true,
+  description:
+    'POST /api/echo, 1 KB JSON in and out, plaintext through headers + clientIp + bodyGuard + express.json',
+  createApp: () => Promise.resolve(stackApp(false)),
+  prepare: () =>
+    Promise.resolve({
+      method: 'POST',
+      path: '/api/echo',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    }),
+};
+
+const encrypted: HttpScenario = {
+  kind: 'http',
+  name: 'key-exchange-encrypted-1kb',
+  group: 'channel',
+  description:
+    'the same request and response as JWE (dir, A256GCM) over a web channel: replay claim, decrypt, encrypt',
+  createApp: () => Promise.resolve(stackApp(true)),
+  async prepare(baseUrl) {
+    const { key, channel, cookie } = await handshake(baseUrl);
+    const pool: BenchRequest[] = [];
+    const plain = Buffer.from(JSON.stringify(body));
+    for (let i = 0; i < (seconds + 2) * 10_000; i++) {
+      const jwe = dirA256gcm(
+        key,
+        {
+          alg: 'dir',
+          enc: 'A256GCM',
+          kid: channel,
+          typ: 'sw-req',
+          htm: 'POST',
+          htu: '/api/echo',
+          iat: Math.floor(Date.now() / 1000),
+          jti: jti(),
+        },
+        plain,
+      );
+      pool.push({
+        method: 'POST',
+        path: '/api/echo',
+        headers: { 'content-type': 'application/jose', cookie },
+        body: jwe,
+      });
+    }
+    let next = 0;
+    return () => pool[next++ % pool.length]!;
+  },
+};
+
+export const scenarios = [handshakes, plaintext, encrypted];
