@@ -172,7 +172,14 @@ export function createWebKeyRing(settings: WebKeyRingSettings): WebKeyRing {
       if (!raw) return undefined;
       const record = JSON.parse(raw) as StoredKey;
       if (record.expiresAt <= now) return undefined;
-      const der = await sealer.open(record.sealed, { purpose: webKeyPurpose, kid });
+      let der: Uint8Array;
+      try {
+        der = await sealer.open(record.sealed, { purpose: webKeyPurpose, kid });
+      } catch {
+        // Sealed under a KEK this instance does not hold: refuse the envelope, and say so to operators.
+        logger.error('key-exchange: a stored web key could not be unsealed', { kid });
+        return undefined;
+      }
       const key = createPrivateKey({ key: Buffer.from(der), format: 'der', type: 'pkcs8' });
       privateKeys.set(kid, { key, expiresAt: record.expiresAt });
       return key;

@@ -5,12 +5,13 @@ import { loadPage, startHarness, testSealer, type Harness } from './helpers.js';
 
 describeWithRedis('two instances on one Redis', () => {
   let redis: ConnectedRedis;
+  let prefix: string;
   let a: Harness;
   let b: Harness;
   const clock = manualClock(Date.now());
   beforeAll(async () => {
     redis = await connectRedis();
-    const prefix = uniquePrefix('kx');
+    prefix = uniquePrefix('kx');
     const sealer = testSealer();
     const csrfSecrets = [{ id: 'k1', key: new Uint8Array(32).fill(7) }];
     const shared = () => ({
@@ -25,6 +26,9 @@ describeWithRedis('two instances on one Redis', () => {
   afterAll(async () => {
     await a.close();
     await b.close();
+    // Web keys live 30 days: remove this run's keys instead of leaving them to expire.
+    const left = await redis.client.keys(`${prefix}*`);
+    if (left.length > 0) await redis.client.del(left);
     await redis.close();
   });
 
