@@ -1,7 +1,7 @@
 import express, { type Express } from 'express';
 import request from 'supertest';
 import { errorHandler, memoryStore, notFoundHandler, type Store } from '@shieldwall/core';
-import { envelopeSealer, parseEnvelope, rotateKeks } from '@shieldwall/wallet-crypto';
+import { envelopeSealer, parseEnvelope } from '@shieldwall/wallet-crypto';
 import { loadConfig, memoryLogger, type MemoryLogger } from '@shieldwall/reference-app';
 import { placeholderGuards } from '../../examples/reference-app/src/guards.js';
 import { createServices, type Services } from '../../examples/reference-app/src/services.js';
@@ -45,6 +45,7 @@ interface Harness {
   store: ReturnType<typeof recordingStore>;
   users: { alice: string; bob: string };
   responses: string[];
+  close(): Promise<void>;
 }
 
 /** Several instances of the app over one database (wallets and users), each with its own WALLET_KEKS. */
@@ -82,7 +83,7 @@ async function harness(
     next();
   });
   app.use(express.json());
-  await mountWallets(app, services, guards);
+  const closeFeature = await mountWallets(app, services, guards);
   app.use(notFoundHandler());
   app.use(errorHandler({ logger }));
   return {
@@ -93,10 +94,20 @@ async function harness(
     store,
     users: { alice: alice.id, bob: bob.id },
     responses,
+    async close() {
+      if (closeFeature) await closeFeature();
+      await services.close();
+    },
   };
 }
 
 const kek = (id: string, fill: number) => `${id}:${Buffer.alloc(32, fill).toString('base64')}`;
+
+/** Waits (without asserting any timing) until a background task has done something observable. */
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !condition(); i += 1) await new Promise((resolve) => setTimeout(resolve, 10));
+  expect(condition()).toBe(true);
+}
 
 async function createWallet(h: Harness, user: string) {
   const res = await request(h.app).post('/api/wallets').set('x-test-user', user).send({});
@@ -110,7 +121,7 @@ describe('wallets feature', () => {
     h = await harness(kek('k1', 1));
   });
   afterEach(async () => {
-    await h.services.close();
+    await h.close();
   });
 
   it('creates a wallet: 201 with id and EIP-55 address, stores only the sealed key bound to user and wallet', async () => {
@@ -271,11 +282,11 @@ describe('wallets feature', () => {
       );
       expect(JSON.stringify(buggy.logger.lines)).not.toContain('MHQCAQEEIBk2jJ0sVh2X9Q');
     } finally {
-      await buggy.services.close();
+      await buggy.close();
     }
   });
 
-  it('keeps signing through a KEK rotation: rewrap under the new KEK, then retire the old one', async () => {
+  it('re-wraps every key in the background once a new KEK is put first, and keeps signing', async () => {
     const wallet = await createWallet(h, h.users.alice);
     await createWallet(h, h.users.bob);
     const shared = { wallets: h.wallets, users: h.services.users };
@@ -288,26 +299,32 @@ describe('wallets feature', () => {
         .set('x-test-user', h.users.alice)
         .send({ message: 'x' });
     try {
-      // Mid-rotation the new ring opens both old and new values.
-      expect((await sign(rotated)).status).toBe(200);
-      const report = await rotateKeks({
-        sealer: envelopeSealer({ keks: rotated.services.config.walletKeks }),
-        records: (cursor) => h.wallets.scanSealedKeys(cursor),
-        save: async (record, sealed) =>
-          void (await h.wallets.replaceSealedKey(record.id, record.sealed, sealed)),
-      });
-      expect(report).toMatchObject({ rewrapped: 2, failed: 0, completed: true });
+      await until(() => rotated.logger.lines.some((line) => line.message === 'wallet kek rotation finished'));
+      expect(rotated.logger.lines).toContainEqual(
+        expect.objectContaining({
+          message: 'wallet kek rotation finished',
+          to: 'k2',
+          rewrapped: 2,
+          failed: 0,
+          completed: true,
+        }),
+      );
       expect(h.wallets.all().map((row) => parseEnvelope(row.sealedKey).kekId)).toEqual(['k2', 'k2']);
+      // A one-KEK ring has nothing to rotate.
+      expect(h.logger.lines.filter((line) => String(line.message).startsWith('wallet kek rotation'))).toEqual(
+        [],
+      );
 
+      expect((await sign(rotated)).status).toBe(200);
       const signed = await sign(retired);
       expect(signed.status).toBe(200);
       expect(recoverPersonalSigner(Buffer.from('x'), signed.body.signature)).toBe(wallet.address);
-      // An instance still on the old ring alone cannot open rewrapped keys: it fails closed.
+      // An instance still on the old ring alone cannot open re-wrapped keys: it fails closed.
       const old = await sign(stale);
       expect(old.status).toBe(500);
       expect(old.body.error.code).toBe('unknown_key');
     } finally {
-      await Promise.all([rotated.services.close(), retired.services.close(), stale.services.close()]);
+      await Promise.all([rotated.close(), retired.close(), stale.close()]);
     }
   });
 });

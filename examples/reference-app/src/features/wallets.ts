@@ -5,6 +5,7 @@ import { envelopeSealer, leakGuard, zeroize } from '@shieldwall/wallet-crypto';
 import type { User } from '../users.js';
 import { addressOf, newSecretKey, signPersonalMessage } from '../wallets/keys.js';
 import type { WalletRecord } from '../wallets/repository.js';
+import { startWalletRotation } from '../wallets/rotation.js';
 import type { Feature } from './feature.js';
 
 /** The purpose every wallet key is sealed for; part of the context, with the user and wallet ids. */
@@ -135,4 +136,11 @@ export const mountWallets: Feature = async (app, services, guards) => {
   );
 
   app.use('/api/wallets', router);
+
+  // With more than one KEK configured, re-wrap existing keys under the first one in the background.
+  const rotation = startWalletRotation(services, sealer);
+  return async () => {
+    rotation.stop();
+    await rotation.done;
+  };
 };
