@@ -10,7 +10,9 @@ import type { OAuthProfile } from './types.js';
 // (`#tgAuthResult=`), which browsers do not send to servers. The callback answers a request without parameters
 // with a tiny relay page that moves the fragment into the query string, under a CSP that allows only that script.
 const relayScript =
-  "var m=/[#&]tgAuthResult=([^&]*)/.exec(location.hash);location.replace(location.pathname+(m?'?tgAuthResult='+m[1]:'?error=access_denied'));";
+  "var m=/[#&]tgAuthResult=([^&]*)/.exec(location.hash),q='?error=access_denied';" +
+  "try{if(m)q='?tgAuthResult='+encodeURIComponent(decodeURIComponent(m[1]))}catch(e){}" +
+  'location.replace(location.pathname+q);';
 const relayHash = createHash('sha256').update(relayScript).digest('base64');
 const relayPage = `<!doctype html><meta charset="utf-8"><title>Signing in</title><script>${relayScript}</script>`;
 

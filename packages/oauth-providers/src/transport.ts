@@ -38,10 +38,26 @@ export const flowContext = new AsyncLocalStorage<{ fail(err: unknown): void }>()
 
 async function readCapped(res: Response, maxBytes: number): Promise<string> {
   const declared = Number(res.headers.get('content-length'));
-  if (Number.isFinite(declared) && declared > maxBytes) throw new Error('provider response too large');
-  const text = await res.text();
-  if (Buffer.byteLength(text) > maxBytes) throw new Error('provider response too large');
-  return text;
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await res.body?.cancel();
+    throw new Error('provider response too large');
+  }
+  if (!res.body) return '';
+  // Read chunk by chunk so an endless or huge body is cut off at the cap, not buffered whole.
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel();
+      throw new Error('provider response too large');
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** Some providers (GitHub) answer a refused token request with 200 and `{"error": ...}`. */

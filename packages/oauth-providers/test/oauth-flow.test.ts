@@ -299,6 +299,14 @@ describe('provider-side refusals', () => {
     expect(h.profiles).toHaveLength(0);
   });
 
+  it('a user-info reply over 1 MB: 502, cut off rather than buffered', async () => {
+    h.fakes.github.profile.name = 'x'.repeat(1_100_000);
+    const { res } = await signIn('github');
+    expect(res.status).toBe(502);
+    expect(res.body.error.code).toBe('oauth_provider_error');
+    expect(h.profiles).toHaveLength(0);
+  });
+
   it('a callback without a code: 400 oauth_invalid_callback', async () => {
     const { authorize } = await start('google');
     const res = await h.agent.get(
