@@ -70,6 +70,9 @@ export function envelopeSealer(options: Readonly<EnvelopeSealerOptions>): Envelo
   }
   const ring = new Map<string, KekProvider>();
   for (const entry of keks as ReadonlyArray<Readonly<LocalKek> | KekProvider>) {
+    if (typeof entry !== 'object' || entry === null) {
+      throw configError(packageName, 'keks[]', entry, 'pass { id, key: 32 bytes } or a KekProvider.');
+    }
     const provider = isProvider(entry) ? entry : localKek(entry);
     validKekId(provider.id, 'keks[].id');
     if (ring.has(provider.id))

@@ -210,6 +210,8 @@ describe('key ring', () => {
       { keks: [{ id: 'a', key: randomBytes(16) }] },
       { keks: [{ id: 'a', key: 'base64string' }] },
       { keks: [{ id: 'has space', key: keyA }] },
+      { keks: [null] },
+      { keks: ['a:base64'] },
       {
         keks: [
           { id: 'a', key: keyA },
