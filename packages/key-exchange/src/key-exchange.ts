@@ -85,6 +85,8 @@ export interface KeyExchange {
   channel(options?: Readonly<ChannelOptions>): RequestHandler;
   /** `channel({ required: true })`, built once. */
   requireChannel: RequestHandler;
+  /** The same middleware as `requireChannel`: 400 `encryption_required` for plaintext. */
+  requireEncryption: RequestHandler;
   /** Ends the web session's CSRF secret (for logout): its tokens stop working. */
   endSession(req: Request): Promise<void>;
   /** Issues a token outside middleware (for a template helper). */
@@ -199,6 +201,7 @@ export function keyExchange(options: Readonly<KeyExchangeOptions> = {}): KeyExch
     channel: (channelOptions = {}) =>
       channelOptions.required === false ? channelMiddleware(ctx, false) : requireChannel,
     requireChannel,
+    requireEncryption: requireChannel,
     endSession: (req) => csrf.endSession(req),
     issueCsrfToken: (req, res) => csrf.issue(req, res),
     keyRing: ring,
