@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { envelopeSealer } from '@shieldwall/wallet-crypto';
 import { walletKeyContext } from '../../examples/reference-app/src/features/wallets.js';
+import { memoryWallets } from '../../examples/reference-app/src/wallets/repository.js';
 import { recoverPersonalSigner } from '../../examples/reference-app/src/wallets/keys.js';
 import { startTestApp, type TestApp } from '../helpers/reference-app.js';
 import { cookieHeader, fastHashing, recordingStore, setCookies, signUp } from './auth-helpers.js';
@@ -157,5 +158,41 @@ describe('reference app: /api/wallets over the encrypted channel', () => {
       key.fill(0);
     }
     expect(stored).toMatch(/"sealedKey":"swe1\./);
+  });
+});
+
+describe('reference app: the leak guard behind the encrypted channel', () => {
+  it('withholds an answer that a bug filled with a private key, before it is encrypted, and logs where', async () => {
+    const inner = memoryWallets();
+    const body = 'MHQCAQEEIBk2jJ0sVh2X9QleakedKeyMaterial';
+    const pem = `-----BEGIN EC PRIVATE KEY-----\n${body}\n-----END EC PRIVATE KEY-----`;
+    // A repository bug: the address column holds a private key.
+    const leaky = {
+      ...inner,
+      listByUser: async (userId: string) =>
+        (await inner.listByUser(userId)).map((wallet) => ({ ...wallet, address: pem })),
+    };
+    const t = await startTestApp(fastHashing, { wallets: leaky });
+    const login = await signUp(t, 'carol@example.com');
+    const channel = await openWebChannel(t, cookieHeader(setCookies(login)));
+    try {
+      expect((await channel.client.fetch('/api/wallets', { method: 'POST', body: {} })).status).toBe(201);
+      const res = await channel.client.fetch('/api/wallets', { method: 'GET' });
+      const text = await res.text();
+      expect(res.status).toBe(500);
+      expect(JSON.parse(text)).toEqual({ error: { code: 'response_blocked', message: expect.any(String) } });
+      expect(text).not.toContain(body);
+      expect(t.logger.lines).toContainEqual(
+        expect.objectContaining({
+          code: 'response_blocked',
+          field: 'wallets.0.address',
+          kind: 'pem_private_key',
+        }),
+      );
+      expect(JSON.stringify(t.logger.lines)).not.toContain(body);
+    } finally {
+      await channel.close();
+      await t.close();
+    }
   });
 });
