@@ -176,3 +176,36 @@ describe('client re-establishes once on an expired channel', () => {
     }
   });
 });
+
+describe('a mobile version retired after its channel opened', () => {
+  it('answers the channel with 426 upgrade_required once the minimum moves past it', async () => {
+    const { memoryStore } = await import('@shieldwall/core');
+    const sealer = testSealer();
+    const store = memoryStore();
+    const v1 = await createAppVersionKey({ platform: 'android', version: '1.0.0', sealer });
+    const v2 = await createAppVersionKey({ platform: 'android', version: '2.0.0', sealer });
+    const before = await startHarness({ store, sealer, appVersions: { keys: [v1.entry, v2.entry] } });
+    const after = await startHarness({
+      store,
+      sealer,
+      appVersions: { keys: [v1.entry, v2.entry], minVersions: { android: '2.0.0' } },
+    });
+    try {
+      const client = createKeyExchangeClient({
+        baseUrl: before.url,
+        app: { platform: 'android', version: '1.0.0', publicKey: v1.publicJwk },
+        fetch: (input, init) =>
+          fetch((input as string).replace(`${before.url}/api/echo`, `${after.url}/api/echo`), init),
+      });
+      await client.establish();
+      const response = await client.fetch('/api/echo', { method: 'POST', body: { late: true } });
+      expect(response.status).toBe(426);
+      expect(await response.json()).toMatchObject({
+        error: { code: 'upgrade_required', minVersion: '2.0.0' },
+      });
+    } finally {
+      await before.close();
+      await after.close();
+    }
+  });
+});
