@@ -116,13 +116,15 @@ describeWithRedis('reference app: rate limits in Redis (REDIS_URL)', () => {
   it('two app instances share one budget', async () => {
     // Behind a trusted proxy on loopback, each run is a client of its own, so parallel suites never share a key.
     const ip = `10.${randomInt(256)}.${randomInt(256)}.${randomInt(1, 255)}`;
+    // The OTP route also caps codes per recipient in the shared Redis (SMS pumping), so each run texts its own number.
+    const recipient = `+1555${randomInt(1_000_000, 10_000_000)}`;
     const env = { ...fastHashing, REDIS_URL: process.env.REDIS_URL!, TRUST_PROXY: 'loopback' };
     const a = await startTestApp(env);
     const b = await startTestApp(env);
     apps.push(a, b);
     try {
       const send = (app: TestApp) =>
-        app.request.post('/api/otp/sms').set('X-Forwarded-For', ip).send({ phone });
+        app.request.post('/api/otp/sms').set('X-Forwarded-For', ip).send({ phone: recipient });
       await send(a).expect(202);
       expect((await send(b).expect(202)).headers['x-ratelimit-remaining']).toBe('1');
       await send(a).expect(202);
