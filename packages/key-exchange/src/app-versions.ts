@@ -1,6 +1,6 @@
 import { createPrivateKey, generateKeyPair, randomBytes, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
-import type { JWK } from 'jose';
+import type { PublicJwk } from './jwk.js';
 import { configError } from '@shieldwall/core';
 import { packageName } from './errors.js';
 import type { SecretSealer } from './sealer.js';
@@ -15,7 +15,7 @@ export interface AppVersionKey {
   /** Dotted numbers, for example `2.4.0`. */
   version: string;
   kid: string;
-  publicJwk: JWK;
+  publicJwk: PublicJwk;
   /** The PKCS#8 private key sealed by a `SecretSealer` with context `{ purpose: 'key-exchange/app-key', kid }`. */
   privateKey: string;
 }
@@ -152,7 +152,7 @@ export async function createAppVersionKey(options: {
   version: string;
   sealer: SecretSealer;
   modulusLength?: number;
-}): Promise<{ entry: AppVersionKey; publicJwk: JWK }> {
+}): Promise<{ entry: AppVersionKey; publicJwk: PublicJwk }> {
   const { platform, version, sealer } = options;
   if (!platformPattern.test(platform))
     throw bad('platform', platform, 'pass a lower-case name such as "ios".');
@@ -165,8 +165,8 @@ export async function createAppVersionKey(options: {
   const kid = `a-${platform}-${version}-${randomBytes(6).toString('base64url')}`;
   const { publicKey, privateKey } = await generateRsa('rsa', { modulusLength });
   const der = privateKey.export({ type: 'pkcs8', format: 'der' });
-  const publicJwk: JWK = {
-    ...(publicKey.export({ format: 'jwk' }) as JWK),
+  const publicJwk: PublicJwk = {
+    ...(publicKey.export({ format: 'jwk' }) as PublicJwk),
     kid,
     alg: 'RSA-OAEP-256',
     use: 'enc',

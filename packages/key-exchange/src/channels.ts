@@ -23,6 +23,8 @@ export interface Channels {
   /** Extends the TTL (at most once per renewal interval, so busy channels do not write on every request). */
   touch(record: ChannelRecord): Promise<void>;
   keyOf(record: ChannelRecord): KeyObject;
+  /** Drops the channel bound to a web session (logout): its key stops working at once. */
+  endSession(sessionId: string): Promise<void>;
 }
 
 const idPattern = /^c[A-Za-z0-9_-]{22}$/;
@@ -66,6 +68,10 @@ export function createChannels(store: Store, clock: Clock, ttlMs: number): Chann
       record.e = now + ttlMs;
       await save(record);
       if (record.s) await store.set(`sch:${record.s}`, record.id, ttlMs);
+    },
+    async endSession(sessionId) {
+      const id = await store.take(`sch:${sessionId}`);
+      if (id) await store.delete(`ch:${id}`);
     },
     keyOf(record) {
       let key = keys.get(record.k);

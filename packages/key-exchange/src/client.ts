@@ -1,6 +1,7 @@
 // The key-exchange client for browsers and Node (WebCrypto + jose only; no Node built-ins), so one file serves
 // the page (bundled) and Node services or tests. The wire format it speaks is docs/protocols/key-exchange.md.
-import { CompactEncrypt, base64url, compactDecrypt, importJWK, type JWK } from 'jose';
+import { CompactEncrypt, base64url, compactDecrypt, importJWK } from 'jose';
+import type { PublicJwk } from './jwk.js';
 
 export interface KeyExchangeClientOptions {
   /** Prefix for every path, for example `https://api.example.com`. Defaults to '' (same origin, browsers). */
@@ -13,7 +14,7 @@ export interface KeyExchangeClientOptions {
    */
   csrfToken?: string | (() => string | undefined);
   /** Mobile clients: the platform, version and public JWK built into this app version (no CSRF). */
-  app?: { platform: string; version: string; publicKey: JWK };
+  app?: { platform: string; version: string; publicKey: PublicJwk };
   /** Defaults to `/api/security/public-key`. */
   publicKeyPath?: string;
   /** Defaults to `/api/security/session-key`. */
@@ -131,7 +132,7 @@ export function createKeyExchangeClient(options: KeyExchangeClientOptions = {}):
 
   async function establishOnce(): Promise<{ channel: string; expiresAt: string }> {
     const headers: Record<string, string> = { 'Content-Type': 'application/jose' };
-    let jwk: JWK;
+    let jwk: PublicJwk;
     if (options.app) {
       jwk = options.app.publicKey;
       headers['X-App-Platform'] = options.app.platform;
@@ -142,7 +143,7 @@ export function createKeyExchangeClient(options: KeyExchangeClientOptions = {}):
       headers['X-CSRF-Token'] = token;
       const response = await send(publicKeyPath, { method: 'GET', headers: { 'X-CSRF-Token': token } });
       if (!response.ok) throw await refusal(response);
-      jwk = (await response.json()) as JWK;
+      jwk = (await response.json()) as PublicJwk;
     }
     if (typeof jwk.kid !== 'string')
       throw new KeyExchangeClientError(0, 'invalid_public_key', 'The public key has no kid.');
@@ -263,3 +264,4 @@ export function createKeyExchangeClient(options: KeyExchangeClientOptions = {}):
     },
   };
 }
+export type { PublicJwk } from './jwk.js';

@@ -2,6 +2,7 @@ export { keyExchange, csrfMetaTag, type KeyExchange, type KeyExchangeOptions } f
 export { ephemeralSealer, type SecretSealer } from './sealer.js';
 export type { CsrfSecret, Csrf } from './csrf.js';
 export type { WebKeyRing, PublishedKey } from './key-ring.js';
+export type { PublicJwk } from './jwk.js';
 export {
   createAppVersionKey,
   compareVersions,

@@ -87,7 +87,7 @@ export interface KeyExchange {
   requireChannel: RequestHandler;
   /** The same middleware as `requireChannel`: 400 `encryption_required` for plaintext. */
   requireEncryption: RequestHandler;
-  /** Ends the web session's CSRF secret (for logout): its tokens stop working. */
+  /** Ends the web session (for logout): its CSRF tokens and its channel stop working at once. */
   endSession(req: Request): Promise<void>;
   /** Issues a token outside middleware (for a template helper). */
   issueCsrfToken(req: Request, res: Response): Promise<string>;
@@ -183,6 +183,11 @@ export function keyExchange(options: Readonly<KeyExchangeOptions> = {}): KeyExch
   };
 
   const requireChannel = channelMiddleware(ctx, true);
+  const endSession = async (req: Request): Promise<void> => {
+    const sid = csrf.sessionId(req);
+    await csrf.endSession(req);
+    if (sid) await ctx.channels.endSession(sid);
+  };
   return {
     csrfToken: wrapAsync(async function keyExchangeCsrfToken(req, res, next) {
       res.locals.csrfToken = await csrf.issue(req, res);
@@ -202,7 +207,7 @@ export function keyExchange(options: Readonly<KeyExchangeOptions> = {}): KeyExch
       channelOptions.required === false ? channelMiddleware(ctx, false) : requireChannel,
     requireChannel,
     requireEncryption: requireChannel,
-    endSession: (req) => csrf.endSession(req),
+    endSession,
     issueCsrfToken: (req, res) => csrf.issue(req, res),
     keyRing: ring,
     csrf,

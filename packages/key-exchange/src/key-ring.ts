@@ -1,13 +1,13 @@
 import { createPrivateKey, generateKeyPair, randomBytes, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
-import type { JWK } from 'jose';
+import type { PublicJwk } from './jwk.js';
 import type { Clock, Logger, Store } from '@shieldwall/core';
 import type { SecretSealer } from './sealer.js';
 
 const generateRsa = promisify(generateKeyPair);
 
 /** The public half of a web key as GET /api/security/public-key publishes it. */
-export interface PublishedKey extends JWK {
+export interface PublishedKey extends PublicJwk {
   kty: 'RSA';
   kid: string;
   alg: 'RSA-OAEP-256';
@@ -25,7 +25,7 @@ interface KeyMeta {
 }
 
 interface StoredKey extends KeyMeta {
-  publicJwk: JWK;
+  publicJwk: PublicJwk;
   /** PKCS#8 DER of the private key, sealed with context { purpose, kid }. */
   sealed: string;
 }
