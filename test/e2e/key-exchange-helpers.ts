@@ -6,6 +6,10 @@ export interface ChannelForTests {
   /** Encrypted calls: `client.fetch(path, { method, body })` returns a Response with the decrypted JSON. */
   client: KeyExchangeClient;
   url: string;
+  /** The Cookie header the channel was opened with: the caller's cookies plus the key-exchange session cookie. */
+  cookies: string;
+  /** The CSRF token from the page the channel was opened from. */
+  csrfToken: string;
   close(): Promise<void>;
 }
 
@@ -20,11 +24,8 @@ export async function openWebChannel(t: TestApp, cookies = ''): Promise<ChannelF
   const token = /<meta name="csrf-token" content="([^"]+)">/.exec(html)?.[1];
   if (!token) throw new Error('GET / has no CSRF token');
   const session = page.headers.getSetCookie().map((c) => c.split(';')[0]!);
-  const client = createKeyExchangeClient({
-    baseUrl: server.url,
-    csrfToken: token,
-    cookies: [cookies, ...session].filter(Boolean).join('; '),
-  });
+  const allCookies = [cookies, ...session].filter(Boolean).join('; ');
+  const client = createKeyExchangeClient({ baseUrl: server.url, csrfToken: token, cookies: allCookies });
   await client.establish();
-  return { client, url: server.url, close: () => server.close() };
+  return { client, url: server.url, cookies: allCookies, csrfToken: token, close: () => server.close() };
 }

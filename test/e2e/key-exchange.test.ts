@@ -84,6 +84,34 @@ describe('reference app: GET / and the web key exchange', () => {
     expect(kxKeys(store)).toHaveLength(before);
   });
 
+  it('ends the web session on logout: the channel key and the CSRF token stop working at once', async () => {
+    const login = await signUp(t, 'kx-logout@example.com');
+    const channel = await openWebChannel(t, cookieHeader(setCookies(login)));
+    const publicKey = () =>
+      t.request
+        .get('/api/security/public-key')
+        .set('cookie', channel.cookies)
+        .set('x-csrf-token', channel.csrfToken);
+    try {
+      expect(
+        (await channel.client.fetch('/api/security/echo', { method: 'POST', body: { n: 1 } })).status,
+      ).toBe(200);
+      expect((await publicKey()).status).toBe(200);
+      await t.request.post('/api/auth/logout').set('cookie', channel.cookies).expect(204);
+      // The client retries once with a fresh handshake; the session's CSRF secret is gone, so that fails too.
+      const after = await channel.client
+        .fetch('/api/security/echo', { method: 'POST', body: { n: 2 } })
+        .then((response) => response.status)
+        .catch((error: { status?: number; code?: string }) => error.code ?? error.status);
+      expect(after).not.toBe(200);
+      const key = await publicKey();
+      expect(key.status).toBe(403);
+      expect(key.body.error.code).toBe('csrf_invalid');
+    } finally {
+      await channel.close();
+    }
+  });
+
   it('puts the wallet routes behind the channel', async () => {
     const login = await signUp(t, 'kx@example.com');
     const auth = cookieHeader(setCookies(login));

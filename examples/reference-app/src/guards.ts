@@ -1,4 +1,4 @@
-import type { RequestHandler, Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { ShieldwallError, type ChallengeProvider } from '@shieldwall/core';
 import type { User } from './users.js';
 
@@ -27,6 +27,11 @@ export interface Guards {
    * instead of block read it at request time, since the CAPTCHA feature mounts after the rate limits.
    */
   challengeProvider?: ChallengeProvider;
+  /**
+   * What else a sign-out ends, run by the logout route before it clears the cookies: the key exchange ends the
+   * web session's CSRF secret and its encrypted channel here.
+   */
+  onSignOut: Array<(req: Request) => Promise<void>>;
 }
 
 const notReady = (what: string): ShieldwallError =>
@@ -40,5 +45,6 @@ export function placeholderGuards(): Guards {
     signIn: () => Promise.reject(notReady('sign-in')),
     requireChannel: (_req, _res, next) => next(notReady('the encrypted channel')),
     captcha: () => (_req, _res, next) => next(notReady('the CAPTCHA gate')),
+    onSignOut: [],
   };
 }

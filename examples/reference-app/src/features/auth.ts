@@ -1,5 +1,5 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { ShieldwallError, prefixedStore } from '@shieldwall/core';
+import { ShieldwallError, prefixedStore, wrapAsync } from '@shieldwall/core';
 import { jwtCookies, type AccessClaims } from '@shieldwall/jwt-cookies';
 import { passwords, resetTokens } from '@shieldwall/passwords';
 import type { User } from '../users.js';
@@ -125,7 +125,11 @@ export const mountAuth: Feature = async (app, services, guards) => {
   });
 
   app.post('/api/auth/refresh', jwt.refresh);
-  app.post('/api/auth/logout', jwt.logout);
+  const endSessions = wrapAsync(async function endSessions(req, _res, next) {
+    for (const hook of guards.onSignOut) await hook(req);
+    next();
+  });
+  app.post('/api/auth/logout', endSessions, jwt.logout);
 
   app.get('/api/auth/me', guards.requireAuth, (_req, res) => {
     res.setHeader('Cache-Control', 'no-store');

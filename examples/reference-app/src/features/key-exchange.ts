@@ -104,6 +104,8 @@ export const mountKeyExchange: Feature = async (app, services, guards) => {
 
   // The wallet and activity routes take and return only encrypted bodies.
   guards.requireChannel = kx.requireChannel;
+  // Signing out ends the web session's CSRF secret and drops its channel key.
+  guards.onSignOut.push((req) => kx.endSession(req));
 
   // An encrypted echo: lets a client (and the page) check its channel end to end. Answers only over the channel.
   const echo: RequestHandler = (req, res) => {
