@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { StoreUnavailableError, type SendCommand } from '@shieldwall/core';
+import { withTimeout, type SendCommand } from '@shieldwall/core';
 import type { ClientRateLimitInfo } from 'express-rate-limit';
 import { RedisStore } from 'rate-limit-redis';
 import { currentCost } from './request-cost.js';
@@ -28,21 +28,7 @@ export function boundedSendCommand(
   timeoutMs: number,
 ): (args: string[]) => Promise<unknown> {
   const scripts = new Map<string, string>();
-  const timed = async (args: string[]): Promise<unknown> => {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new StoreUnavailableError(`Redis did not answer within ${timeoutMs} ms`)),
-        timeoutMs,
-      );
-      timer.unref();
-    });
-    try {
-      return await Promise.race([send(args), timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
-  };
+  const timed = withTimeout(send, timeoutMs);
   return async (args) => {
     if (args[0]?.toUpperCase() === 'SCRIPT' && args[1]?.toUpperCase() === 'LOAD' && args[2] !== undefined) {
       const sha = sha1(args[2]);

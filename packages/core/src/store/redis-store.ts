@@ -2,6 +2,7 @@ import { StoreUnavailableError } from '../errors.js';
 import { configError, positiveInteger } from '../options.js';
 import { incrementMemberScript, incrementScript, type RedisScript } from './redis-scripts.js';
 import type { Counter, ScoredMember, Store } from './types.js';
+import { withTimeout } from './with-timeout.js';
 import { assertKey, assertTtl } from './validate.js';
 
 /**
@@ -64,22 +65,13 @@ export function redisStore(options: Readonly<RedisStoreOptions>): Store {
   const timeoutMs = positiveInteger(packageName, 'timeoutMs', options.timeoutMs, 1000);
   const maxMembers = positiveInteger(packageName, 'maxMembersPerKey', options.maxMembersPerKey, 10_000);
 
+  const timed = withTimeout(send, timeoutMs);
   const command = async (args: string[]): Promise<unknown> => {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new StoreUnavailableError(`Redis did not answer within ${timeoutMs} ms`)),
-        timeoutMs,
-      );
-      timer.unref();
-    });
     try {
-      return await Promise.race([send(args), timeout]);
+      return await timed(args);
     } catch (error) {
       if (error instanceof StoreUnavailableError || isRedisReplyError(error)) throw error;
       throw new StoreUnavailableError('Redis is unavailable', error);
-    } finally {
-      clearTimeout(timer);
     }
   };
 
