@@ -9,6 +9,8 @@ module.exports = {
   roots: ['<rootDir>/packages', '<rootDir>/examples', '<rootDir>/test'],
   testMatch: ['**/test/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '/test/packaging/.work/'],
+  // The packaging test unpacks tarballs there; their package.json files would shadow the workspace packages.
+  modulePathIgnorePatterns: ['<rootDir>/test/packaging/.work/'],
   transform: {
     '^.+\\.(t|j|mj)s$': [
       '@swc/jest',
