@@ -50,7 +50,19 @@ describe('reference app: MFA enrolment', () => {
     expect(ok.status).toBe(200);
     expect(ok.body).toEqual({ mfa: { deviceId: 'phone-12345678', enabledAt: clock.now() } });
     expect(ok.text).not.toContain(secret);
-    expect((await user()).mfa).toEqual({ secret, deviceId: 'phone-12345678', enabledAt: clock.now() });
+    // Stored sealed, bound to the user: the plaintext secret is nowhere in the user record.
+    const stored = (await user()).mfa!;
+    expect(stored).toEqual({
+      secret: expect.stringMatching(/^swe1\./),
+      deviceId: 'phone-12345678',
+      enabledAt: clock.now(),
+    });
+    expect(JSON.stringify(stored)).not.toContain(secret);
+    const opened = await t.services.sealer.open(stored.secret, {
+      user: (await user()).id,
+      purpose: 'mfa-totp-secret',
+    });
+    expect(Buffer.from(opened).toString('utf8')).toBe(secret);
 
     // A session alone cannot rebind MFA to another device.
     clock.advance(60_000);

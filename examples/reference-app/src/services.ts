@@ -13,6 +13,7 @@ import { jsonLogger } from './logger.js';
 import { loggingOutbox, type Outbox } from './outbox.js';
 import { memoryUsers, type UserRepository } from './users.js';
 import { memoryWallets, type WalletRepository } from './wallets/repository.js';
+import { envelopeSealer, type EnvelopeSealer } from '@shieldwall/wallet-crypto';
 
 /** Everything the features share. Built once at start; tests pass overrides (clock, logger, fetch, ...). */
 export interface Services {
@@ -27,6 +28,11 @@ export interface Services {
   users: UserRepository;
   /** Wallets with their private keys sealed (@shieldwall/wallet-crypto); durable records, not store state. */
   wallets: WalletRepository;
+  /**
+   * Envelope encryption under the WALLET_KEKS ring (first encrypts, all decrypt), built once: wallet keys, the
+   * key exchange's RSA private keys and TOTP secrets are sealed with it, each bound to its own context.
+   */
+  sealer: EnvelopeSealer;
   /** Outbound HTTP (CAPTCHA verifiers, OAuth providers). */
   fetch: typeof fetch;
   close(): Promise<void>;
@@ -71,6 +77,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
       overrides.outbox ?? loggingOutbox(logger, { printBodies: !config.production, now: () => clock.now() }),
     users: overrides.users ?? memoryUsers(() => clock.now()),
     wallets: overrides.wallets ?? memoryWallets(),
+    sealer: envelopeSealer({ keks: config.walletKeks }),
     fetch: overrides.fetch ?? globalThis.fetch,
     async close() {
       for (const close of closers.reverse()) await close();

@@ -11,7 +11,7 @@ export interface User {
   referredBy?: string;
   /** Sign-in identities at OAuth providers: `${provider}:${subject}`. */
   identities: string[];
-  /** Once set, activities are joinable only from this device (002). */
+  /** Once set, activities are joinable only from this device (002). `secret` is sealed (see mfa-secrets.ts). */
   mfa?: { secret: string; deviceId: string; enabledAt: number };
   /** 30-day transaction volume, in the platform's smallest currency unit (002's participation threshold). */
   recentVolume: number;

@@ -1,6 +1,7 @@
 import { ShieldwallError } from '@shieldwall/core';
 import { requireParticipation } from '@shieldwall/captcha-gate';
 import type { User } from '../users.js';
+import { boundDeviceOf } from '../mfa-secrets.js';
 import { appMfaDevices } from './captcha.js';
 import type { Feature } from './feature.js';
 
@@ -26,9 +27,9 @@ export const mountActivities: Feature = async (app, services, guards) => {
       figure: (_req, res) => user(res).recentVolume,
       threshold: participationThreshold,
     }),
-    devices.requireBoundDevice((_req, res) => {
-      const { id, mfa } = user(res);
-      return { userId: id, ...(mfa ? { device: { secret: mfa.secret, deviceId: mfa.deviceId } } : {}) };
+    devices.requireBoundDevice(async (_req, res) => {
+      const device = await boundDeviceOf(services.sealer, user(res));
+      return { userId: user(res).id, ...(device ? { device } : {}) };
     }),
     async (req, res) => {
       const id = req.params.id;

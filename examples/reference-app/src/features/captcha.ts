@@ -19,6 +19,7 @@ import {
 import type { Config } from '../config/index.js';
 import type { Services } from '../services.js';
 import type { User } from '../users.js';
+import { boundDeviceOf, sealTotpSecret } from '../mfa-secrets.js';
 import type { Feature } from './feature.js';
 
 /** E.164: a plus, a non-zero country digit, at most 15 digits in all. */
@@ -188,12 +189,10 @@ export const mountCaptcha: Feature = async (app, services, guards) => {
   };
   const currentUser = (res: Response): User => (res.locals as { user: User }).user;
   // Once MFA is on, only the bound device may replace it: a stolen session alone cannot rebind the account.
-  const boundDevice = devices.requireBoundDevice((_req, res) => {
+  const boundDevice = devices.requireBoundDevice(async (_req, res) => {
     const user = currentUser(res);
-    return {
-      userId: user.id,
-      ...(user.mfa ? { device: { secret: user.mfa.secret, deviceId: user.mfa.deviceId } } : {}),
-    };
+    const device = await boundDeviceOf(services.sealer, user);
+    return { userId: user.id, ...(device ? { device } : {}) };
   });
 
   app.post('/api/auth/mfa/enroll', requireAuth, json, boundDevice, async (req, res) => {
@@ -212,7 +211,8 @@ export const mountCaptcha: Feature = async (app, services, guards) => {
       readString(req.body, 'code') ?? '',
     );
     const enabledAt = clock.now();
-    await services.users.update(user.id, { mfa: { ...bound, enabledAt } });
+    const secret = await sealTotpSecret(services.sealer, user.id, bound.secret);
+    await services.users.update(user.id, { mfa: { secret, deviceId: bound.deviceId, enabledAt } });
     logger.info('mfa enabled', { user: user.id });
     res.setHeader('Cache-Control', 'no-store');
     res.json({ mfa: { deviceId: bound.deviceId, enabledAt } });

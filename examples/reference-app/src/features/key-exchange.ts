@@ -81,7 +81,7 @@ export const mountKeyExchange: Feature = async (app, services, guards) => {
   const appVersions = mobileRegistry(config);
   const kx: KeyExchange = keyExchange({
     store: services.store,
-    sealer: keyExchangeSealer(config),
+    sealer: services.sealer,
     clock: services.clock,
     logger: services.logger,
     secure: config.production,

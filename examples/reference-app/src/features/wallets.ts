@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Router, type Response } from 'express';
 import { ShieldwallError, wrapAsync } from '@shieldwall/core';
-import { envelopeSealer, leakGuard, zeroize } from '@shieldwall/wallet-crypto';
+import { leakGuard, zeroize } from '@shieldwall/wallet-crypto';
 import type { User } from '../users.js';
 import { addressOf, newSecretKey, signPersonalMessage } from '../wallets/keys.js';
 import type { WalletRecord } from '../wallets/repository.js';
@@ -63,7 +63,7 @@ const currentUser = (res: Response): User => (res.locals as { user: User }).user
  */
 export const mountWallets: Feature = async (app, services, guards) => {
   const { wallets, logger, clock } = services;
-  const sealer = envelopeSealer({ keks: services.config.walletKeks });
+  const { sealer } = services;
   const router = Router();
   // Read the guards per request, so the order in which features replace them does not matter.
   router.use(
