@@ -38,7 +38,7 @@ export async function findOrCreateOAuthUser(users: UserRepository, profile: OAut
   const raced =
     (await users.findByIdentity(identity)) ?? (verifiedEmail && (await users.findByEmail(verifiedEmail)));
   if (raced) return raced;
-  throw new ShieldwallError(409, 'conflict', 'This account could not be created; try again.');
+  throw new ShieldwallError(409, 'oauth_account_conflict', 'This account could not be created; try again.');
 }
 
 /**
