@@ -32,6 +32,12 @@ describe('reference app: platform routes', () => {
     expect(res.text).not.toContain('script');
   });
 
+  it('answers the favicon request with 204 rather than a 404 envelope', async () => {
+    t = await startTestApp();
+    const res = await t.request.get('/favicon.ico').expect(204);
+    expect(res.text).toBe('');
+  });
+
   it('serves the HTML page', async () => {
     t = await startTestApp();
     const res = await t.request.get('/').expect(200);

@@ -50,4 +50,9 @@ export const mountHome: Feature = async (app) => {
     res.setHeader('Cache-Control', 'no-store');
     res.type('html').send(renderHome(res));
   });
+  // Browsers ask for it on every page; answering keeps their consoles (and our 404 counts) clean.
+  app.get('/favicon.ico', (_req, res) => {
+    res.setHeader('Cache-Control', 'public, max-age=86400');
+    res.status(204).end();
+  });
 };
