@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, randomBytes, type KeyObject } from 'node:crypto';
+import { createCipheriv, createDecipheriv, type KeyObject } from 'node:crypto';
+import { nextIv } from './iv-pool.js';
 import { compactDecrypt, decodeProtectedHeader, type CompactJWEHeaderParameters } from 'jose';
 import type { Clock, Store } from '@shieldwall/core';
 import { invalidEnvelope } from './errors.js';
@@ -150,7 +151,7 @@ export function sealResponse(
       iat: Math.floor(clock.now() / 1000),
     }),
   ).toString('base64url');
-  const iv = randomBytes(12);
+  const iv = nextIv();
   const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: 16 });
   cipher.setAAD(Buffer.from(header, 'ascii'));
   const ciphertext = Buffer.concat([cipher.update(body), cipher.final()]);
