@@ -61,6 +61,11 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     sendCommand = (args) => client.sendCommand(args);
     store = redisStore({ sendCommand, prefix: 'sw:' });
   }
+  if (config.production && !overrides.outbox) {
+    logger.warn(
+      'no mail or SMS provider: the outbox logs that messages were sent, without their bodies; replace it with a real sender',
+    );
+  }
   if (!store) {
     const memory = memoryStore({ clock });
     closers.push(() => memory.close());
