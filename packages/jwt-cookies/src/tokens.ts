@@ -1,4 +1,5 @@
 import jwt from 'jsonwebtoken';
+import { compactParts, hs256Valid, jsonObject } from './hs256.js';
 import type { ResolvedOptions } from './options.js';
 
 /** RFC 9068's type for access tokens; refresh tokens get their own, so neither is ever accepted as the other. */
@@ -32,17 +33,6 @@ export class TokenError extends Error {
   }
 }
 
-function header(token: string): { alg?: unknown; typ?: unknown; kid?: unknown } | undefined {
-  const dot = token.indexOf('.');
-  if (dot <= 0 || token.length > 4096) return undefined;
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(token.slice(0, dot), 'base64url').toString('utf8'));
-    return typeof parsed === 'object' && parsed !== null ? parsed : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 export interface TokenCodec {
   signAccess(sub: string, sid: string): string;
   signRefresh(sub: string, fam: string, jti: string, exp: number): string;
@@ -57,30 +47,32 @@ export function tokenCodec(o: ResolvedOptions): TokenCodec {
   const sign = (payload: Record<string, unknown>, typ: string): string =>
     jwt.sign(payload, ring.current.key, { algorithm, header: { alg: algorithm, typ, kid: ring.current.id } });
 
-  const verify = (token: string, typ: string, ignoreExpiration: boolean): jwt.JwtPayload => {
-    const h = header(token);
+  const invalid = (): never => {
+    throw new TokenError('invalid');
+  };
+
+  // jsonwebtoken signs; verification is the same checks on node:crypto directly, since it runs on every
+  // authenticated request (bench: about a third of requireAuth's cost). test/hs256-differential.test.ts holds it
+  // to jsonwebtoken's verdicts.
+  const verify = (token: string, typ: string, ignoreExpiration: boolean): Record<string, unknown> => {
+    const parts = compactParts(token) ?? invalid();
+    const h = jsonObject(parts[0]) ?? invalid();
     // The algorithm is pinned and the type decides which rules apply (RFC 8725 3.1, 3.11); the kid only picks one
     // of our own keys, never loads one.
-    if (!h || h.alg !== algorithm || h.typ !== typ || typeof h.kid !== 'string')
-      throw new TokenError('invalid');
-    const key = ring.byId.get(h.kid);
-    if (!key) throw new TokenError('invalid');
-    try {
-      const payload = jwt.verify(token, key, {
-        algorithms: [algorithm],
-        issuer,
-        audience,
-        clockTolerance: o.tolerance,
-        clockTimestamp: seconds(),
-        ignoreExpiration,
-      });
-      if (typeof payload !== 'object' || typeof payload.sub !== 'string' || typeof payload.exp !== 'number')
-        throw new TokenError('invalid');
-      return payload;
-    } catch (error) {
-      if (error instanceof jwt.TokenExpiredError) throw new TokenError('expired');
-      throw new TokenError('invalid');
-    }
+    if (h.alg !== algorithm || h.typ !== typ || typeof h.kid !== 'string') invalid();
+    const key = ring.byId.get(h.kid as string) ?? invalid();
+    if (!hs256Valid(key, parts)) invalid();
+    const payload = jsonObject(parts[1]) ?? invalid();
+    const { sub, exp, nbf, iat, iss, aud } = payload;
+    if (typeof sub !== 'string' || !Number.isFinite(exp)) invalid();
+    if ((nbf !== undefined && !Number.isFinite(nbf)) || (iat !== undefined && !Number.isFinite(iat)))
+      invalid();
+    // jsonwebtoken's order: time first, then audience and issuer (an expired token from elsewhere is "expired").
+    const now = seconds();
+    if (nbf !== undefined && (nbf as number) > now + o.tolerance) invalid();
+    if (!ignoreExpiration && now >= (exp as number) + o.tolerance) throw new TokenError('expired');
+    if (!(aud === audience || (Array.isArray(aud) && aud.includes(audience))) || iss !== issuer) invalid();
+    return payload;
   };
 
   return {
@@ -94,13 +86,13 @@ export function tokenCodec(o: ResolvedOptions): TokenCodec {
     verifyAccess(token, options = {}) {
       const payload = verify(token, accessType, options.ignoreExpiration ?? false);
       if (typeof payload.sid !== 'string' || 'fam' in payload) throw new TokenError('invalid');
-      return payload as AccessClaims;
+      return payload as unknown as AccessClaims;
     },
     verifyRefresh(token, options = {}) {
       const payload = verify(token, refreshType, options.ignoreExpiration ?? false);
       if (typeof payload.fam !== 'string' || typeof payload.jti !== 'string' || 'sid' in payload)
         throw new TokenError('invalid');
-      return payload as RefreshClaims;
+      return payload as unknown as RefreshClaims;
     },
   };
 }
