@@ -10,7 +10,9 @@ import { ipKeyGenerator } from 'express-rate-limit';
  */
 export function clientKey(req: IncomingMessage, ipv6Subnet: number): string {
   const { ip } = getClientInfo(req);
-  return isIP(ip) === 0 ? 'unknown' : ipKeyGenerator(ip, ipv6Subnet);
+  const family = isIP(ip);
+  if (family === 4) return ip;
+  return family === 0 ? 'unknown' : ipKeyGenerator(ip, ipv6Subnet);
 }
 
 export function isAllowlisted(req: IncomingMessage, allowlist: BlockList): boolean {

@@ -74,8 +74,7 @@ export function rateLimit(options: Readonly<RateLimitOptions>): RateLimitHandler
     store,
     passOnStoreError: o.onStoreError === 'fail-open',
     logger: erlLogger(o.logger, o.name),
-    keyGenerator: (req) => clientKey(req, o.ipv6Subnet),
-    skip: async (req) => {
+    keyGenerator: (req) => {
       // express-rate-limit's own trust-proxy check runs only in its default key generator; we keep it as a warning.
       if (!warnedTrustProxy && req.app?.get('trust proxy') === true) {
         warnedTrustProxy = true;
@@ -84,9 +83,18 @@ export function rateLimit(options: Readonly<RateLimitOptions>): RateLimitHandler
           code: 'ERR_ERL_PERMISSIVE_TRUST_PROXY',
         });
       }
-      if (allowlist && isAllowlisted(req, allowlist)) return true;
-      return skip ? (await skip(req)) === true : false;
+      return clientKey(req, o.ipv6Subnet);
     },
+    // Without an allowlist or a skip option, no skip function at all: express-rate-limit's default answers
+    // synchronously, and this runs on every request.
+    ...(allowlist || skip
+      ? {
+          skip: async (req: Request) => {
+            if (allowlist && isAllowlisted(req, allowlist)) return true;
+            return skip ? (await skip(req)) === true : false;
+          },
+        }
+      : {}),
     handler: (req, res, next) => {
       overLimit(req, res, next).catch(next);
     },
