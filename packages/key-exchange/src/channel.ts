@@ -38,7 +38,8 @@ export function channelMiddleware(ctx: KeyExchangeContext, required: boolean): R
       return;
     }
 
-    const kid = peekHeader(jwe)?.kid;
+    const peeked = peekHeader(jwe);
+    const kid = peeked?.kid;
     const record = typeof kid === 'string' ? await ctx.channels.get(kid) : undefined;
     if (!record) throw invalidEnvelope();
     if (record.s !== undefined && ctx.csrf.sessionId(req) !== record.s) throw invalidEnvelope();
@@ -53,6 +54,7 @@ export function channelMiddleware(ctx: KeyExchangeContext, required: boolean): R
       jwe,
       { alg: 'dir', typ: envelopeTypes.request, method: req.method, path: req.originalUrl, empty: !fromBody },
       (id) => Promise.resolve(id === record.id ? key : undefined),
+      peeked,
     );
 
     if (fromBody) {
@@ -65,7 +67,9 @@ export function channelMiddleware(ctx: KeyExchangeContext, required: boolean): R
         throw invalidJson();
       }
     }
-    await ctx.channels.touch(record);
+    // Most requests renew nothing; they skip the await (the channel runs on every encrypted request).
+    const renewal = ctx.channels.touch(record);
+    if (renewal) await renewal;
 
     const info: ChannelInfo = {
       channelId: record.id,
@@ -89,12 +93,17 @@ function encryptJsonResponses(
 ): void {
   res.json = function encryptedJson(body?: unknown): Response {
     const bytes = Buffer.from(JSON.stringify(body) ?? 'null', 'utf8');
-    sealResponse(ctx.clock, key, channelId, header, bytes).then((jwe) => {
-      res.setHeader('Content-Type', 'application/jose');
-      res.setHeader('Cache-Control', 'no-store');
-      res.setHeader('Content-Length', Buffer.byteLength(jwe));
-      res.end(jwe);
-    }, next);
+    let jwe: string;
+    try {
+      jwe = sealResponse(ctx.clock, key, channelId, header, bytes);
+    } catch (error) {
+      next(error);
+      return res;
+    }
+    res.setHeader('Content-Type', 'application/jose');
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('Content-Length', Buffer.byteLength(jwe));
+    res.end(jwe);
     return res;
   };
 }

@@ -21,7 +21,8 @@ export interface Channels {
   ): Promise<ChannelRecord>;
   get(id: string): Promise<ChannelRecord | undefined>;
   /** Extends the TTL (at most once per renewal interval, so busy channels do not write on every request). */
-  touch(record: ChannelRecord): Promise<void>;
+  /** Renews a channel used after a tenth of its TTL; undefined when there was nothing to renew. */
+  touch(record: ChannelRecord): Promise<void> | undefined;
   keyOf(record: ChannelRecord): KeyObject;
   /** Drops the channel bound to a web session (logout): its key stops working at once. */
   endSession(sessionId: string): Promise<void>;
@@ -62,12 +63,11 @@ export function createChannels(store: Store, clock: Clock, ttlMs: number): Chann
       const record = JSON.parse(raw) as ChannelRecord;
       return record.e > clock.now() ? record : undefined;
     },
-    async touch(record) {
+    touch(record) {
       const now = clock.now();
-      if (record.e - now > ttlMs - renewAfterMs) return;
+      if (record.e - now > ttlMs - renewAfterMs) return undefined;
       record.e = now + ttlMs;
-      await save(record);
-      if (record.s) await store.set(`sch:${record.s}`, record.id, ttlMs);
+      return save(record).then(() => (record.s ? store.set(`sch:${record.s}`, record.id, ttlMs) : undefined));
     },
     async endSession(sessionId) {
       const id = await store.take(`sch:${sessionId}`);

@@ -62,7 +62,7 @@ export function sessionKeyHandler(ctx: KeyExchangeContext): RequestHandler {
     );
     const key = clientKey(plaintext);
     const channel = await ctx.channels.create(key, binding);
-    const proof = await sealResponse(
+    const proof = sealResponse(
       ctx.clock,
       ctx.channels.keyOf(channel),
       channel.id,
