@@ -26,7 +26,11 @@ interface Row {
 
 async function startServer(file: string, name: string): Promise<{ child: ChildProcess; port: number }> {
   const child = fork(join(import.meta.dirname, 'server.ts'), [file, name], {
-    execArgv: ['--import', 'tsx'],
+    execArgv: [
+      '--import',
+      'tsx',
+      ...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_PROF] : []),
+    ],
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   });
   const port = await new Promise<number>((resolve, reject) => {
