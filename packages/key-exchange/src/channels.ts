@@ -20,8 +20,10 @@ export interface Channels {
     binding: { sessionId?: string; platform?: string; version?: string },
   ): Promise<ChannelRecord>;
   get(id: string): Promise<ChannelRecord | undefined>;
-  /** Extends the TTL (at most once per renewal interval, so busy channels do not write on every request). */
-  /** Renews a channel used after a tenth of its TTL; undefined when there was nothing to renew. */
+  /**
+   * Extends the TTL, at most once per renewal interval (a tenth of the TTL, at most an hour) so busy channels do
+   * not write on every request; undefined when there was nothing to renew.
+   */
   touch(record: ChannelRecord): Promise<void> | undefined;
   keyOf(record: ChannelRecord): KeyObject;
   /** Drops the channel bound to a web session (logout): its key stops working at once. */
