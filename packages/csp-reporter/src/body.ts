@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { ShieldwallError } from '@shieldwall/core';
+import { ShieldwallError, bodyTooLarge, readCappedBody } from '@shieldwall/core';
 
 export const acceptedMediaTypes: readonly string[] = Object.freeze([
   'application/csp-report',
@@ -28,54 +28,11 @@ export function checkContentType(header: string | undefined): void {
   }
 }
 
-const tooLarge = (): ShieldwallError =>
-  new ShieldwallError(413, 'payload_too_large', 'The report is over the size limit.', {
-    headers: { Connection: 'close' },
-  });
+const tooLarge = (): ShieldwallError => bodyTooLarge('The report is over the size limit.');
 
-/**
- * Reads the raw body with a hard cap: a declared length over the cap is refused without reading, and a streamed
- * body is abandoned as soon as it passes the cap (Node discards the rest and closes the connection).
- */
-export function readCappedBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
-  const declared = req.headers['content-length'];
-  if (declared !== undefined && Number(declared) > maxBytes) return Promise.reject(tooLarge());
-  return new Promise<Buffer>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let received = 0;
-    const cleanup = (): void => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onError);
-      req.off('aborted', onAborted);
-    };
-    const onData = (chunk: Buffer): void => {
-      received += chunk.length;
-      if (received > maxBytes) {
-        cleanup();
-        req.pause();
-        reject(tooLarge());
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = (): void => {
-      cleanup();
-      resolve(Buffer.concat(chunks, received));
-    };
-    const onError = (error: Error): void => {
-      cleanup();
-      reject(
-        new ShieldwallError(400, 'request_aborted', 'The request body could not be read.', { cause: error }),
-      );
-    };
-    const onAborted = (): void => onError(new Error('aborted'));
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', onError);
-    req.on('aborted', onAborted);
-  });
-}
+/** The raw report, capped: see core's readCappedBody. */
+export const readReportBody = (req: IncomingMessage, maxBytes: number): Promise<Buffer> =>
+  readCappedBody(req, maxBytes, tooLarge);
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 

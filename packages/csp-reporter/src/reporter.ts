@@ -14,7 +14,7 @@ import {
   systemClock,
 } from '@shieldwall/core';
 import { aggregator } from './aggregate.js';
-import { checkContentType, parseJson, readCappedBody } from './body.js';
+import { checkContentType, parseJson, readReportBody } from './body.js';
 import { aboutFilter, dataFilter, extensionFilter, injectedSourceFilter } from './filters.js';
 import { normaliseBody, type NormaliseLimits } from './normalise.js';
 import type { CspReporterOptions } from './options.js';
@@ -81,7 +81,7 @@ function pathOf(req: Request): string {
  * stream (a global `express.json()`, or a request guard that parses JSON), its result is used instead.
  */
 async function readBody(req: Request, maxBytes: number): Promise<unknown> {
-  if (!req.readableEnded) return parseJson(await readCappedBody(req, maxBytes));
+  if (!req.readableEnded) return parseJson(await readReportBody(req, maxBytes));
   const parsed: unknown = (req as { body?: unknown }).body;
   if (Buffer.isBuffer(parsed) || typeof parsed === 'string') {
     const raw = Buffer.isBuffer(parsed) ? parsed : Buffer.from(parsed);

@@ -1,4 +1,4 @@
-import { ShieldwallError } from '@shieldwall/core';
+import { ShieldwallError, bodyTooLarge } from '@shieldwall/core';
 
 export const packageName = '@shieldwall/key-exchange';
 
@@ -29,7 +29,7 @@ export function upgradeRequired(minVersion: string, upgradeUrl: string | undefin
 }
 
 export function payloadTooLarge(): ShieldwallError {
-  return new ShieldwallError(413, 'payload_too_large', 'The request body is too large.');
+  return bodyTooLarge('The request body is too large.');
 }
 
 export function unsupportedMediaType(): ShieldwallError {

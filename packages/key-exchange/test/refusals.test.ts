@@ -357,43 +357,35 @@ describe('channel envelopes', () => {
     await expectRefusal(await send('x'.repeat(1024 * 1024 + 10)), 413, 'payload_too_large', before);
   });
 
-  it('refuses a chunked envelope once it grows past the limit, without a declared length', async () => {
-    const before = store.writes();
-    const chunk = Buffer.alloc(64 * 1024, 'x');
-    let sent = 0;
+  /** A chunked POST (no Content-Length), one chunk per part. */
+  const sendChunks = (parts: Buffer[]) => {
+    const queue = [...parts];
     const body = new ReadableStream<Uint8Array>({
       pull(controller) {
-        if (sent >= 24) controller.close();
-        else controller.enqueue(chunk);
-        sent += 1;
+        const next = queue.shift();
+        if (next) controller.enqueue(next);
+        else controller.close();
       },
     });
-    const response = await fetch(`${h.url}/api/echo`, {
+    return fetch(`${h.url}/api/echo`, {
       method: 'POST',
       headers: { cookie: page.cookie, 'content-type': 'application/jose' },
       body,
       duplex: 'half',
     } as RequestInit);
+  };
+
+  it('refuses a chunked envelope once it grows past the limit, without a declared length', async () => {
+    const before = store.writes();
+    const chunk = Buffer.alloc(64 * 1024, 'x');
+    const response = await sendChunks(Array.from({ length: 24 }, () => chunk));
     await expectRefusal(response, 413, 'payload_too_large', before);
   });
 
   it('still opens a good envelope sent in chunks', async () => {
     const jwe = await requestEnvelope(key, channel, {}, { a: 1 }, clock);
     const half = Math.floor(jwe.length / 2);
-    const parts = [jwe.slice(0, half), jwe.slice(half)].map((part) => Buffer.from(part));
-    const body = new ReadableStream<Uint8Array>({
-      pull(controller) {
-        const next = parts.shift();
-        if (next) controller.enqueue(next);
-        else controller.close();
-      },
-    });
-    const response = await fetch(`${h.url}/api/echo`, {
-      method: 'POST',
-      headers: { cookie: page.cookie, 'content-type': 'application/jose' },
-      body,
-      duplex: 'half',
-    } as RequestInit);
+    const response = await sendChunks([jwe.slice(0, half), jwe.slice(half)].map((part) => Buffer.from(part)));
     expect(response.status).toBe(200);
   });
 });
