@@ -21,6 +21,17 @@ export function benchToken(): string {
   });
 }
 
+/** Signs in through a scenario's `POST /bench/sign-in` and returns its access cookie as `at=...`. */
+export async function signInAccessCookie(baseUrl: string): Promise<string> {
+  const response = await fetch(`${baseUrl}/bench/sign-in`, { method: 'POST' });
+  const access = response.headers
+    .getSetCookie()
+    .map((cookie) => cookie.split(';')[0]!)
+    .find((cookie) => cookie.startsWith('at='));
+  if (!access) throw new Error('sign-in set no access cookie');
+  return access;
+}
+
 const bare: HttpScenario = {
   kind: 'http',
   name: 'bare-express',

@@ -3,7 +3,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { securityHeaders } from '@shieldwall/headers';
 import { jwtCookies } from '@shieldwall/jwt-cookies';
 import type { HttpScenario } from '../types.js';
-import { benchOrigin, benchSecret, payload } from './baseline.js';
+import { benchOrigin, benchSecret, payload, signInAccessCookie } from './baseline.js';
 
 // Not products: the cheapest conceivable versions of the full stack's parts, to show where the floor is on this
 // machine. `floor-headers-hmac`: the same security headers (one middleware over precomputed values) and a bare
@@ -91,12 +91,7 @@ function floor(name: string, description: string, extras: Handler[]): HttpScenar
       return app;
     },
     async prepare(baseUrl) {
-      const response = await fetch(`${baseUrl}/bench/sign-in`, { method: 'POST' });
-      const access = response.headers
-        .getSetCookie()
-        .map((cookie) => cookie.split(';')[0]!)
-        .find((cookie) => cookie.startsWith(cookiePrefix));
-      if (!access) throw new Error('sign-in set no access cookie');
+      const access = await signInAccessCookie(baseUrl);
       return { method: 'GET', path: '/api/me', headers: { cookie: access, origin: benchOrigin } };
     },
   };

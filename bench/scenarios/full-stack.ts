@@ -5,7 +5,7 @@ import { jwtCookies } from '@shieldwall/jwt-cookies';
 import { rateLimit } from '@shieldwall/rate-limits';
 import { bodyGuard, clientIp, corsGuard } from '@shieldwall/request-guard';
 import type { HttpScenario } from '../types.js';
-import { benchOrigin, benchSecret, payload } from './baseline.js';
+import { benchOrigin, benchSecret, payload, signInAccessCookie } from './baseline.js';
 
 // DESIGN.md's first budget: the full documented stack (headers, request guard, rate limit, JWT cookie auth) on a
 // small JSON GET, at least 0.70 of bare Express and faster than the peer stack.
@@ -38,12 +38,7 @@ export const scenario: HttpScenario = {
     return app;
   },
   async prepare(baseUrl) {
-    const response = await fetch(`${baseUrl}/bench/sign-in`, { method: 'POST' });
-    const access = response.headers
-      .getSetCookie()
-      .map((cookie) => cookie.split(';')[0]!)
-      .find((cookie) => cookie.startsWith('at='));
-    if (!access) throw new Error('sign-in set no access cookie');
+    const access = await signInAccessCookie(baseUrl);
     return { method: 'GET', path: '/api/me', headers: { cookie: access, origin: benchOrigin } };
   },
 };

@@ -16,7 +16,7 @@ import { jwtCookies } from '@shieldwall/jwt-cookies';
 import { rateLimit } from '@shieldwall/rate-limits';
 import { bodyGuard, clientIp, corsGuard } from '@shieldwall/request-guard';
 import type { BenchRequest, HttpScenario, OpsScenario } from '../types.js';
-import { benchOrigin, benchSecret } from './baseline.js';
+import { benchOrigin, benchSecret, signInAccessCookie } from './baseline.js';
 
 // DESIGN.md budgets: session-key establishment (RSA-OAEP unwrap and store) at least 1,000 per second, and an
 // encrypted 1 KB JSON request and response at least 0.80 of the same request in plaintext through the stack.
@@ -216,12 +216,7 @@ async function signedIn(
   full: boolean,
 ): Promise<{ cookies: string[]; headers: Record<string, string> }> {
   if (!full) return { cookies: [], headers: {} };
-  const response = await fetch(`${baseUrl}/bench/sign-in`, { method: 'POST' });
-  const access = response.headers
-    .getSetCookie()
-    .map((cookie) => cookie.split(';')[0]!)
-    .find((cookie) => cookie.startsWith('at='));
-  if (!access) throw new Error('sign-in set no access cookie');
+  const access = await signInAccessCookie(baseUrl);
   return { cookies: [access], headers: { origin: benchOrigin } };
 }
 
