@@ -5,10 +5,14 @@ import { ShieldwallError } from './errors.js';
 export const bodyTooLarge = (message = 'The request body is over the size limit.'): ShieldwallError =>
   new ShieldwallError(413, 'payload_too_large', message, { headers: { Connection: 'close' } });
 
+const aborted = (cause?: unknown): ShieldwallError =>
+  new ShieldwallError(400, 'request_aborted', 'The request body could not be read.', { cause });
+
 /**
  * Reads a raw body with a hard cap. A declared length over the cap is refused without reading a byte; a streamed
  * body is abandoned as soon as it passes the cap (reading stops, and the 413 closes the connection rather than
- * draining what a flood keeps sending). A client that goes away mid-body gets 400 `request_aborted`.
+ * draining what a flood keeps sending). A client that goes away before or during the body gets 400
+ * `request_aborted`; a body another middleware has already read in full reads as empty.
  */
 export function readCappedBody(
   req: IncomingMessage,
@@ -17,6 +21,9 @@ export function readCappedBody(
 ): Promise<Buffer> {
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > maxBytes) return Promise.reject(tooLarge());
+  if (req.readableEnded) return Promise.resolve(Buffer.alloc(0));
+  // Events that already fired will not fire again: a request that is gone must not leave a promise pending.
+  if (req.destroyed || req.readableAborted) return Promise.reject(aborted());
   return new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let received = 0;
@@ -24,7 +31,7 @@ export function readCappedBody(
       req.off('data', onData);
       req.off('end', onEnd);
       req.off('error', onError);
-      req.off('aborted', onAborted);
+      req.off('close', onClose);
     };
     const onData = (chunk: Buffer): void => {
       received += chunk.length;
@@ -42,14 +49,15 @@ export function readCappedBody(
     };
     const onError = (error: Error): void => {
       cleanup();
-      reject(
-        new ShieldwallError(400, 'request_aborted', 'The request body could not be read.', { cause: error }),
-      );
+      reject(aborted(error));
     };
-    const onAborted = (): void => onError(new Error('aborted'));
+    // 'close' before 'end': the client went away mid-body.
+    const onClose = (): void => onError(new Error('closed before the body ended'));
     req.on('data', onData);
     req.on('end', onEnd);
     req.on('error', onError);
-    req.on('aborted', onAborted);
+    req.on('close', onClose);
+    // A data listener does not restart a stream that an earlier middleware paused.
+    if (req.readableFlowing === false) req.resume();
   });
 }
