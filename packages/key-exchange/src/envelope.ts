@@ -40,17 +40,27 @@ export interface EnvelopeSettings {
 const jtiPattern = /^[A-Za-z0-9_-]{16,64}$/;
 const b64url = /^[A-Za-z0-9_-]*$/;
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** How many parts a compact string has: 5 for a JWE. */
+function partCount(compact: string): number {
+  let count = 1;
+  for (let at = compact.indexOf('.'); at !== -1; at = compact.indexOf('.', at + 1)) count += 1;
+  return count;
+}
+
 /**
- * Reads the protected header without trusting it (it is authenticated only once decryption succeeds): the first
- * part, base64url without padding, holding a JSON object.
+ * Reads the protected header without trusting it (it is authenticated only once decryption succeeds). Refuses
+ * what jose's decodeProtectedHeader refuses for a JWE: not five parts, a first part that is not base64url, bytes
+ * that are not UTF-8, JSON that is not an object.
  */
 export function peekHeader(jwe: string): Partial<EnvelopeHeader> | undefined {
   const dot = jwe.indexOf('.');
-  if (dot <= 0) return undefined;
+  if (dot <= 0 || partCount(jwe) !== 5) return undefined;
   const part = jwe.slice(0, dot);
   if (!b64url.test(part)) return undefined;
   try {
-    const value: unknown = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+    const value: unknown = JSON.parse(strictUtf8.decode(Buffer.from(part, 'base64url')));
     return typeof value === 'object' && value !== null && !Array.isArray(value) ? value : undefined;
   } catch {
     return undefined;
