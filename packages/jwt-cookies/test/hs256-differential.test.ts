@@ -21,7 +21,7 @@ const codec = tokenCodec(options);
 const now = Math.floor(clock.now() / 1000);
 
 /** The verifier this package had before: header rules, then jsonwebtoken.verify, then the claim shapes. */
-function oracle(token: string, typ: string): Verdict {
+function oracle(token: string, typ: string, ignoreExpiration = false): Verdict {
   let header: Record<string, unknown>;
   try {
     const dot = token.indexOf('.');
@@ -45,6 +45,7 @@ function oracle(token: string, typ: string): Verdict {
       audience: options.audience,
       clockTolerance: options.tolerance,
       clockTimestamp: now,
+      ignoreExpiration,
     });
   } catch (error) {
     return error instanceof jwt.TokenExpiredError ? 'expired' : 'invalid';
@@ -62,10 +63,10 @@ function oracle(token: string, typ: string): Verdict {
   return 'ok';
 }
 
-function actual(token: string, typ: string): Verdict {
+function actual(token: string, typ: string, ignoreExpiration = false): Verdict {
   try {
-    if (typ === accessType) codec.verifyAccess(token);
-    else codec.verifyRefresh(token);
+    if (typ === accessType) codec.verifyAccess(token, { ignoreExpiration });
+    else codec.verifyRefresh(token, { ignoreExpiration });
     return 'ok';
   } catch (error) {
     if (error instanceof TokenError) return error.problem;
@@ -103,6 +104,8 @@ describe('jwt-cookies: the HS256 verifier agrees with jsonwebtoken', () => {
     aud: 'shieldwall',
   };
   const header = { alg: 'HS256', typ: accessType, kid: 'k1' };
+  const { sid: _sid, ...withoutSid } = base;
+  const refreshBase = { ...withoutSid, fam: 'fam-1', jti: 'jti-1', exp: now + 3600 };
 
   it('accepts what the codec signs, and both agree on it', () => {
     const token = codec.signAccess('user-1', 'fam-1');
@@ -110,59 +113,80 @@ describe('jwt-cookies: the HS256 verifier agrees with jsonwebtoken', () => {
     expect(oracle(token, accessType)).toBe('ok');
   });
 
-  it('gives the same verdict over a grid of claim sets, headers and keys', () => {
-    const claimVariants: Array<Record<string, unknown>> = [
-      {},
-      { exp: now - 1 },
-      { exp: now - 5 },
-      { exp: now - 6 },
-      { exp: now + 1 },
-      { exp: undefined },
-      { exp: String(now + 100) },
-      { nbf: now + 5 },
-      { nbf: now + 6 },
-      { nbf: 'soon' },
-      { iat: 'then' },
-      { iat: undefined },
-      { iss: 'someone-else' },
-      { iss: undefined },
-      { aud: 'other' },
-      { aud: ['other', 'shieldwall'] },
-      { aud: ['other'] },
-      { aud: undefined },
-      { sub: 42 },
-      { sub: undefined },
-      { sid: undefined },
-      { fam: 'fam-1' },
-      { exp: now - 100, iss: 'someone-else' },
-    ];
-    const headerVariants: Array<Record<string, unknown>> = [
-      header,
-      { ...header, typ: refreshType },
-      { ...header, typ: 'JWT' },
-      { ...header, kid: 'k2' },
-      { ...header, kid: 'k3' },
-      { ...header, kid: 7 },
-      { alg: 'HS256', typ: accessType },
-    ];
-    let cases = 0;
-    for (const claims of claimVariants) {
-      const payload = Object.fromEntries(
-        Object.entries({ ...base, ...claims }).filter(([, value]) => value !== undefined),
-      );
-      for (const h of headerVariants) {
-        const key = keys.find((k) => k.id === h.kid)?.key ?? keys[0]!.key;
-        for (const signingKey of [key, strangerKey]) {
-          const token = sign(payload, h, signingKey);
-          expect({ token, verdict: actual(token, accessType) }).toEqual({
-            token,
-            verdict: oracle(token, accessType),
-          });
-          cases += 1;
+  it.each([
+    [accessType, false],
+    [accessType, true],
+    [refreshType, false],
+    [refreshType, true],
+  ])(
+    'gives the same verdict over a grid of claim sets, headers and keys (%s, ignoreExpiration %s)',
+    (typ, ignoreExpiration) => {
+      const own = typ === accessType ? base : refreshBase;
+      const claimVariants: Array<Record<string, unknown>> = [
+        {},
+        { exp: now - 1 },
+        { exp: now - 5 },
+        { exp: now - 6 },
+        { exp: now + 1 },
+        { exp: undefined },
+        { exp: String(now + 100) },
+        { nbf: now + 5 },
+        { nbf: now + 6 },
+        { nbf: 'soon' },
+        { iat: 'then' },
+        { iat: undefined },
+        { iss: 'someone-else' },
+        { iss: undefined },
+        { aud: 'other' },
+        { aud: ['other', 'shieldwall'] },
+        { aud: ['other'] },
+        { aud: undefined },
+        { sub: 42 },
+        { sub: undefined },
+        { sid: undefined },
+        { sid: 'fam-1' },
+        { fam: undefined },
+        { fam: 'fam-1' },
+        { jti: undefined },
+        { jti: 7 },
+        { exp: now - 100, iss: 'someone-else' },
+      ];
+      const ownHeader = { ...header, typ };
+      const headerVariants: Array<Record<string, unknown>> = [
+        ownHeader,
+        { ...ownHeader, typ: typ === accessType ? refreshType : accessType },
+        { ...ownHeader, typ: 'JWT' },
+        { ...ownHeader, kid: 'k2' },
+        { ...ownHeader, kid: 'k3' },
+        { ...ownHeader, kid: 7 },
+        { alg: 'HS256', typ },
+      ];
+      let cases = 0;
+      for (const claims of claimVariants) {
+        const payload = Object.fromEntries(
+          Object.entries({ ...own, ...claims }).filter(([, value]) => value !== undefined),
+        );
+        for (const h of headerVariants) {
+          const key = keys.find((k) => k.id === h.kid)?.key ?? keys[0]!.key;
+          for (const signingKey of [key, strangerKey]) {
+            const token = sign(payload, h, signingKey);
+            expect({ token, verdict: actual(token, typ, ignoreExpiration) }).toEqual({
+              token,
+              verdict: oracle(token, typ, ignoreExpiration),
+            });
+            cases += 1;
+          }
         }
       }
-    }
-    expect(cases).toBe(claimVariants.length * headerVariants.length * 2);
+      expect(cases).toBe(claimVariants.length * headerVariants.length * 2);
+    },
+  );
+
+  it('is stricter in one place by design: an exp that is not a finite number (1e999) is refused', () => {
+    const input = `${encode(header)}.${Buffer.from(JSON.stringify(base).replace(/"exp":\d+/, '"exp":1e999')).toString('base64url')}`;
+    const token = `${input}.${createHmac('sha256', keys[0]!.key).update(input).digest('base64url')}`;
+    expect(oracle(token, accessType)).toBe('ok');
+    expect(actual(token, accessType)).toBe('invalid');
   });
 
   it('refuses alg none, other HMAC sizes, and refresh tokens where access is wanted, as jsonwebtoken does', () => {
