@@ -209,6 +209,12 @@ async function main(): Promise<void> {
   mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
   writeFileSync(join(import.meta.dirname, 'results', 'latest.json'), JSON.stringify(rows, null, 2));
   writeFileSync(join(import.meta.dirname, 'results', 'latest.md'), table + '\n');
+  // A scenario that errored or was refused measured something else: fail, so CI's smoke run catches a broken one.
+  const broken = rows.filter((row) => row.errors > 0 || row.non2xx > 0);
+  if (broken.length > 0) {
+    console.error(`\nbench: errors or non-2xx answers in ${broken.map((row) => row.name).join(', ')}`);
+    process.exitCode = 1;
+  }
 }
 
 main().catch((error: unknown) => {
