@@ -18,7 +18,7 @@ storeContract(
 );
 
 describe('memoryStore bounds', () => {
-  it('evicts the least recently written key past maxEntries', async () => {
+  it('evicts the least recently written plain key past maxEntries', async () => {
     const store = memoryStore({ maxEntries: 3 });
     await store.set('a', '1', 60_000);
     await store.set('b', '2', 60_000);
@@ -29,6 +29,52 @@ describe('memoryStore bounds', () => {
     expect(await store.get('a')).toBe('1b');
     expect(await store.get('c')).toBe('3');
     expect(await store.get('d')).toBe('4');
+    await store.close();
+  });
+
+  it('never evicts a live single-use claim: a flood of other keys cannot reopen it', async () => {
+    const clock = manualClock();
+    const store = memoryStore({ clock, maxEntries: 3 });
+    expect(await store.setIfAbsent('jti:a', '1', 60_000)).toBe(true);
+    for (let i = 0; i < 10; i += 1) await store.set(`flood:${i}`, 'x', 60_000);
+    expect(await store.setIfAbsent('jti:a', '1', 60_000)).toBe(false);
+    expect(await store.get('jti:a')).toBe('1');
+    await store.close();
+  });
+
+  it('refuses a new claim while every claim slot holds a live one, and takes the slot once the oldest expires', async () => {
+    const clock = manualClock();
+    const store = memoryStore({ clock, maxEntries: 2 });
+    expect(await store.setIfAbsent('c1', '1', 1_000)).toBe(true);
+    clock.advance(10);
+    expect(await store.setIfAbsent('c2', '1', 1_000)).toBe(true);
+    // Full of live claims: refused (as if taken) rather than evicting c1, which would let c1 be claimed again.
+    expect(await store.setIfAbsent('c3', '1', 1_000)).toBe(false);
+    expect(await store.get('c3')).toBeUndefined();
+    expect(await store.setIfAbsent('c1', '1', 1_000)).toBe(false);
+    // Plain keys have their own slots and still evict each other.
+    await store.set('v1', 'x', 60_000);
+    await store.set('v2', 'x', 60_000);
+    await store.set('v3', 'x', 60_000);
+    expect(await store.get('v1')).toBeUndefined();
+    expect(await store.get('c2')).toBe('1');
+    clock.advance(995); // c1 has expired, c2 has not
+    expect(await store.setIfAbsent('c3', '1', 1_000)).toBe(true);
+    expect(await store.setIfAbsent('c4', '1', 1_000)).toBe(false);
+    expect(await store.get('c2')).toBe('1');
+    await store.close();
+  });
+
+  it('moves a claimed key that is later set among the plain keys, and forgets it everywhere on delete', async () => {
+    const store = memoryStore({ maxEntries: 2 });
+    expect(await store.setIfAbsent('k', 'claimed', 60_000)).toBe(true);
+    await store.set('k', 'plain', 60_000);
+    expect(await store.get('k')).toBe('plain');
+    expect(await store.delete('k')).toBe(true);
+    expect(await store.get('k')).toBeUndefined();
+    expect(await store.setIfAbsent('k', 'again', 60_000)).toBe(true);
+    expect(await store.take('k')).toBe('again');
+    expect(await store.get('k')).toBeUndefined();
     await store.close();
   });
 

@@ -4,7 +4,11 @@ import type { Counter, ScoredMember, Store } from './types.js';
 import { assertKey, assertTtl } from './validate.js';
 
 export interface MemoryStoreOptions {
-  /** Most keys kept; past it the oldest-written key is evicted. Defaults to 100000. */
+  /**
+   * Most keys kept; past it the least recently written key is evicted. Keys written by `setIfAbsent` (single-use
+   * claims) are counted apart and never evicted before they expire: with `maxEntries` live claims, a new claim is
+   * refused (`false`, as if already taken). Defaults to 100000.
+   */
   maxEntries?: number;
   /** Most members kept in one scored set; past it the lowest-scored member is dropped. Defaults to 10000. */
   maxMembersPerKey?: number;
@@ -33,20 +37,31 @@ export function memoryStore(options: Readonly<MemoryStoreOptions> = {}): Store {
   const maxMembers = positiveInteger(packageName, 'maxMembersPerKey', options.maxMembersPerKey, 10_000);
   const sweepIntervalMs = positiveInteger(packageName, 'sweepIntervalMs', options.sweepIntervalMs, 60_000);
   const clock = options.clock ?? systemClock;
+  // Two maps, each capped at maxEntries. `entries` evicts its least recently written key when full. `claims` holds
+  // what setIfAbsent wrote (replay ids, single-use tokens, locks): evicting one of those early would let it be
+  // claimed twice, so when `claims` is full of live keys a new claim is refused instead (fail closed).
   const entries = new Map<string, Entry>();
+  const claims = new Map<string, Entry>();
 
   const sweep = (): void => {
     const now = clock.now();
-    for (const [key, entry] of entries) if (entry.expiresAt <= now) entries.delete(key);
+    for (const map of [entries, claims]) {
+      for (const [key, entry] of map) if (entry.expiresAt <= now) map.delete(key);
+    }
   };
   const timer = setInterval(sweep, sweepIntervalMs);
   timer.unref();
 
+  const forget = (key: string): void => {
+    entries.delete(key);
+    claims.delete(key);
+  };
+
   const live = (key: string): Entry | undefined => {
-    const entry = entries.get(key);
+    const entry = entries.get(key) ?? claims.get(key);
     if (!entry) return undefined;
     if (entry.expiresAt <= clock.now()) {
-      entries.delete(key);
+      forget(key);
       return undefined;
     }
     return entry;
@@ -54,12 +69,25 @@ export function memoryStore(options: Readonly<MemoryStoreOptions> = {}): Store {
 
   const write = (key: string, entry: Entry): void => {
     // Re-inserting moves the key to the end, so eviction takes the least recently written key.
-    entries.delete(key);
+    forget(key);
     if (entries.size >= maxEntries) {
       const oldest = entries.keys().next();
       if (!oldest.done) entries.delete(oldest.value);
     }
     entries.set(key, entry);
+  };
+
+  /** Adds a claim unless `claims` is full of live ones; the caller has checked that `key` is absent. */
+  const claim = (key: string, entry: Entry): boolean => {
+    forget(key);
+    if (claims.size >= maxEntries) {
+      // Claims are written in time order with similar TTLs, so the oldest is the first to expire.
+      const oldest = claims.entries().next();
+      if (oldest.done || oldest.value[1].expiresAt > clock.now()) return false;
+      claims.delete(oldest.value[0]);
+    }
+    claims.set(key, entry);
+    return true;
   };
 
   const stringAt = (key: string): string | undefined => {
@@ -83,19 +111,18 @@ export function memoryStore(options: Readonly<MemoryStoreOptions> = {}): Store {
       assertKey(key);
       assertTtl(ttlMs);
       if (live(key)) return false;
-      write(key, { value, expiresAt: clock.now() + ttlMs });
-      return true;
+      return claim(key, { value, expiresAt: clock.now() + ttlMs });
     },
     async take(key) {
       assertKey(key);
       const value = stringAt(key);
-      entries.delete(key);
+      forget(key);
       return value;
     },
     async delete(key) {
       assertKey(key);
       const existed = live(key) !== undefined;
-      entries.delete(key);
+      forget(key);
       return existed;
     },
     async increment(key, ttlMs, by = 1): Promise<Counter> {
@@ -108,7 +135,7 @@ export function memoryStore(options: Readonly<MemoryStoreOptions> = {}): Store {
         write(key, { value: String(by), expiresAt: now + ttlMs });
         return { value: by, ttlMs };
       }
-      const entry = entries.get(key)!;
+      const entry = live(key)!;
       const value = Number(current) + by;
       if (!Number.isSafeInteger(value)) throw new TypeError('key does not hold a counter');
       entry.value = String(value);
