@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { StoreUnavailableError } from '@shieldwall/core';
 import type { ResolvedOptions } from './options.js';
 
 /** A refresh family: one sign-in and every token rotated from it. Written once; revoking deletes it. */
@@ -71,7 +72,10 @@ export function familyStore(o: ResolvedOptions) {
       if (await store.setIfAbsent(`used:${jti}`, JSON.stringify(record), keep))
         return { kind: 'rotated', jti: next, exp };
       const raw = await store.get(`used:${jti}`);
-      if (raw === undefined || o.graceMs === 0) return { kind: 'reused' };
+      // Refused yet not recorded: the store had no room for the claim (core's memory store fails closed when its
+      // claim slots are all live). Not a replay, so the family survives and the client may retry.
+      if (raw === undefined) throw new StoreUnavailableError('The session store is full; try again shortly.');
+      if (o.graceMs === 0) return { kind: 'reused' };
       const first = JSON.parse(raw) as UsedRecord;
       if (now - first.at > o.graceMs) return { kind: 'reused' };
       // Only the immediately previous token has grace: its successor must not have been spent yet.

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { manualClock, redisStore } from '@shieldwall/core';
+import { manualClock, memoryStore, redisStore } from '@shieldwall/core';
 import { connectRedis, describeWithRedis, uniquePrefix, type ConnectedRedis } from '@shieldwall/test-utils';
 import { cookieHeader, harness, setCookies, type Harness } from './helpers.js';
 
@@ -88,6 +88,23 @@ describe('jwt-cookies: refresh rotation and reuse detection', () => {
     const res = await refresh(cookies).expect(401);
     expect(['session_expired', 'session_revoked']).toContain(res.body.error.code);
     expect(setCookies(res)).toEqual({ at: '', rt: '' });
+  });
+
+  it('answers 503 and keeps the family when the store has no room to record a spent token', async () => {
+    const clock = manualClock();
+    const store = memoryStore({ clock, maxEntries: 4 });
+    h = harness({}, { store, clock });
+    const cookies = await login();
+    // Every claim slot holds a live claim, so the store refuses to record this token as spent.
+    for (let i = 0; i < 4; i += 1)
+      expect(await store.setIfAbsent(`other-claim-${i}`, '1', 30_000)).toBe(true);
+    const refused = await refresh(cookies).expect(503);
+    expect(refused.body.error.code).toBe('store_unavailable');
+    expect(refused.headers['set-cookie']).toBeUndefined();
+    clock.advance(30_000);
+    // Not taken for a replay: once the slot frees up, the same token rotates.
+    await refresh(cookies).expect(204);
+    await store.close();
   });
 
   it('refuses an expired refresh token with session_expired', async () => {
