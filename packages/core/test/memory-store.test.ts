@@ -65,6 +65,19 @@ describe('memoryStore bounds', () => {
     await store.close();
   });
 
+  it('finds expired claims behind a long-lived oldest one', async () => {
+    const clock = manualClock();
+    const store = memoryStore({ clock, maxEntries: 3 });
+    expect(await store.setIfAbsent('long', '1', 3_600_000)).toBe(true);
+    expect(await store.setIfAbsent('short1', '1', 1_000)).toBe(true);
+    expect(await store.setIfAbsent('short2', '1', 1_000)).toBe(true);
+    expect(await store.setIfAbsent('new', '1', 1_000)).toBe(false);
+    clock.advance(1_000);
+    expect(await store.setIfAbsent('new', '1', 1_000)).toBe(true);
+    expect(await store.setIfAbsent('long', '1', 1_000)).toBe(false);
+    await store.close();
+  });
+
   it('moves a claimed key that is later set among the plain keys, and forgets it everywhere on delete', async () => {
     const store = memoryStore({ maxEntries: 2 });
     expect(await store.setIfAbsent('k', 'claimed', 60_000)).toBe(true);

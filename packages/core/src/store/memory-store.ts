@@ -77,15 +77,28 @@ export function memoryStore(options: Readonly<MemoryStoreOptions> = {}): Store {
     entries.set(key, entry);
   };
 
+  // When `claims` is full, expired claims are looked for a few at a time from a cursor that persists between
+  // calls: bounded work per refused claim, and claims with a long TTL cannot hide shorter-lived ones behind them.
+  const scanPerClaim = 64;
+  let cursor: Iterator<[string, Entry]> = claims.entries();
+  const freeExpiredClaims = (): void => {
+    const now = clock.now();
+    for (let scanned = 0; scanned < scanPerClaim; scanned += 1) {
+      let next = cursor.next();
+      if (next.done) {
+        cursor = claims.entries();
+        next = cursor.next();
+        if (next.done) return;
+      }
+      if (next.value[1].expiresAt <= now) claims.delete(next.value[0]);
+    }
+  };
+
   /** Adds a claim unless `claims` is full of live ones; the caller has checked that `key` is absent. */
   const claim = (key: string, entry: Entry): boolean => {
     forget(key);
-    if (claims.size >= maxEntries) {
-      // Claims are written in time order with similar TTLs, so the oldest is the first to expire.
-      const oldest = claims.entries().next();
-      if (oldest.done || oldest.value[1].expiresAt > clock.now()) return false;
-      claims.delete(oldest.value[0]);
-    }
+    if (claims.size >= maxEntries) freeExpiredClaims();
+    if (claims.size >= maxEntries) return false;
     claims.set(key, entry);
     return true;
   };
