@@ -7,7 +7,7 @@ import {
   type JsonWebKeyInput,
 } from 'node:crypto';
 import { CompactEncrypt, base64url, importJWK, type JWK } from 'jose';
-import { manualClock, type ManualClock } from '@shieldwall/core';
+import { manualClock, memoryStore, type ManualClock } from '@shieldwall/core';
 import {
   countingStore,
   loadPage,
@@ -387,5 +387,35 @@ describe('channel envelopes', () => {
     const half = Math.floor(jwe.length / 2);
     const response = await sendChunks([jwe.slice(0, half), jwe.slice(half)].map((part) => Buffer.from(part)));
     expect(response.status).toBe(200);
+  });
+});
+
+describe('a replay cache with no room', () => {
+  it('answers 503 store_unavailable, not invalid_envelope, and accepts the same envelope once there is room', async () => {
+    const ownClock = manualClock(Date.now());
+    // Room for the handshake's state, and for one claim: the handshake's own replay id takes it.
+    const small = memoryStore({ clock: ownClock, maxEntries: 16 });
+    const own = await startHarness({ store: small, sealer: testSealer(), clock: ownClock });
+    try {
+      const page = await loadPage(own.url);
+      const { key, channel } = await manualWebHandshake(own.url, page, ownClock);
+      for (let i = 0; i < 16; i += 1) await small.setIfAbsent(`filler:${i}`, '1', 1_000);
+      const jwe = await requestEnvelope(key, channel, {}, { a: 1 }, ownClock);
+      const send = () =>
+        fetch(`${own.url}/api/echo`, {
+          method: 'POST',
+          headers: { cookie: page.cookie, 'content-type': 'application/jose' },
+          body: jwe,
+        });
+      const refused = await send();
+      expect(refused.status).toBe(503);
+      expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('store_unavailable');
+      ownClock.advance(1_000);
+      expect((await send()).status).toBe(200);
+      expect((await send()).status).toBe(400);
+    } finally {
+      await own.close();
+      await small.close();
+    }
   });
 });
