@@ -13,6 +13,5 @@ export async function readJoseBody(req: Request, limit: number): Promise<string>
   const parsed: unknown = req.body;
   if (typeof parsed === 'string') return parsed;
   if (Buffer.isBuffer(parsed)) return parsed.toString('utf8');
-  if (req.readableEnded) return '';
   return (await readCappedBody(req, limit, payloadTooLarge)).toString('utf8').trim();
 }

@@ -103,12 +103,14 @@ export function memoryStore(options: Readonly<MemoryStoreOptions> = {}): Store {
     return true;
   };
 
-  const stringAt = (key: string): string | undefined => {
+  /** The live entry of a plain value (not a scored set) at `key`. */
+  const valueEntry = (key: string): (Entry & { value: string }) | undefined => {
     const entry = live(key);
     if (entry === undefined) return undefined;
     if (typeof entry.value !== 'string') throw new TypeError(`key holds a scored set, not a value`);
-    return entry.value;
+    return entry as Entry & { value: string };
   };
+  const stringAt = (key: string): string | undefined => valueEntry(key)?.value;
 
   return {
     async get(key) {
@@ -142,14 +144,13 @@ export function memoryStore(options: Readonly<MemoryStoreOptions> = {}): Store {
       assertKey(key);
       assertTtl(ttlMs);
       if (!Number.isSafeInteger(by)) throw new TypeError('increment must be a whole number');
-      const current = stringAt(key);
+      const entry = valueEntry(key);
       const now = clock.now();
-      if (current === undefined) {
+      if (entry === undefined) {
         write(key, { value: String(by), expiresAt: now + ttlMs });
         return { value: by, ttlMs };
       }
-      const entry = live(key)!;
-      const value = Number(current) + by;
+      const value = Number(entry.value) + by;
       if (!Number.isSafeInteger(value)) throw new TypeError('key does not hold a counter');
       entry.value = String(value);
       return { value, ttlMs: entry.expiresAt - now };
