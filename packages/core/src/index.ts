@@ -28,3 +28,4 @@ export { memoryStore, type MemoryStoreOptions } from './store/memory-store.js';
 export { redisStore, type RedisStoreOptions, type SendCommand } from './store/redis-store.js';
 export { prefixedStore } from './store/prefixed-store.js';
 export { withTimeout } from './store/with-timeout.js';
+export { claimOnce, type ClaimResult } from './store/claim-once.js';

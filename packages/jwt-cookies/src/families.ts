@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { StoreUnavailableError } from '@shieldwall/core';
+import { claimOnce } from '@shieldwall/core';
 import type { ResolvedOptions } from './options.js';
 
 /** A refresh family: one sign-in and every token rotated from it. Written once; revoking deletes it. */
@@ -69,14 +69,11 @@ export function familyStore(o: ResolvedOptions) {
       // Kept as long as the spent token could still be presented, so a replay is recognised until then.
       const keep = Math.max(tokenExp * 1000 + o.tolerance * 1000 - now, o.graceMs, 1000);
       const record: UsedRecord = { next, at: now, exp };
-      if (await store.setIfAbsent(`used:${jti}`, JSON.stringify(record), keep))
-        return { kind: 'rotated', jti: next, exp };
-      const raw = await store.get(`used:${jti}`);
-      // Refused yet not recorded: the store had no room for the claim (core's memory store fails closed when its
-      // claim slots are all live). Not a replay, so the family survives and the client may retry.
-      if (raw === undefined) throw new StoreUnavailableError('The session store is full; try again shortly.');
+      // A store with no room to record the claim throws 503 here rather than look like reuse: the family survives.
+      const spent = await claimOnce(store, `used:${jti}`, JSON.stringify(record), keep);
+      if (spent.claimed) return { kind: 'rotated', jti: next, exp };
       if (o.graceMs === 0) return { kind: 'reused' };
-      const first = JSON.parse(raw) as UsedRecord;
+      const first = JSON.parse(spent.existing) as UsedRecord;
       if (now - first.at > o.graceMs) return { kind: 'reused' };
       // Only the immediately previous token has grace: its successor must not have been spent yet.
       if ((await store.get(`used:${first.next}`)) !== undefined) return { kind: 'reused' };

@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, type KeyObject } from 'node:crypto';
 import { nextIv } from './iv-pool.js';
 import { compactDecrypt, type CompactJWEHeaderParameters } from 'jose';
-import { StoreUnavailableError, type Clock, type Store } from '@shieldwall/core';
+import { claimOnce, type Clock, type Store } from '@shieldwall/core';
 import { invalidEnvelope } from './errors.js';
 
 /** `typ` values: a session-key request, a channel request, and a response (to either). */
@@ -118,14 +118,14 @@ export async function openEnvelope(
   expect.check?.(plaintext);
   // Claimed only after decryption: ids cannot be burnt by someone without the key. Kept twice the window, the
   // span of iat values the check above accepts.
-  const claimKey = `jti:${header.kid}:${header.jti}`;
-  if (!(await settings.store.setIfAbsent(claimKey, '1', settings.windowMs * 2 + 1000))) {
-    // Refused with nothing recorded: a store with no room for claims (core's memory store fails closed), not a
-    // replay. The client may retry; a prober learns nothing about the envelope from it.
-    if ((await settings.store.get(claimKey)) === undefined)
-      throw new StoreUnavailableError('The replay cache is full; try again shortly.');
-    throw invalidEnvelope();
-  }
+  // A store with no room to record the id throws 503 rather than look like a replay; the client may retry.
+  const fresh = await claimOnce(
+    settings.store,
+    `jti:${header.kid}:${header.jti}`,
+    '1',
+    settings.windowMs * 2 + 1000,
+  );
+  if (!fresh.claimed) throw invalidEnvelope();
   return { plaintext, header: header as EnvelopeHeader };
 }
 
