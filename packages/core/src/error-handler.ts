@@ -2,6 +2,7 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { isShieldwallError } from './errors.js';
 import { sendError, sendShieldwallError } from './envelope.js';
 import { silentLogger, type Logger } from './logger.js';
+import { checkOptionNames } from './option-names.js';
 
 export interface ErrorHandlerOptions {
   /** Where unexpected (5xx) failures are reported, with their stack. Defaults to a logger that drops everything. */
@@ -97,6 +98,7 @@ function refusalFor(err: unknown): Refusal {
  * 500 `internal_error`, logged with its stack.
  */
 export function errorHandler(options: Readonly<ErrorHandlerOptions> = {}): ErrorRequestHandler {
+  checkOptionNames<ErrorHandlerOptions>('@shieldwall/core', 'errorHandler()', options, { logger: true });
   const logger = options.logger ?? silentLogger;
   return function shieldwallErrorHandler(err: unknown, req, res, next) {
     if (res.headersSent) {

@@ -11,6 +11,7 @@ export { readCappedBody, bodyTooLarge } from './read-body.js';
 export { silentLogger, type Logger } from './logger.js';
 export { systemClock, manualClock, type Clock, type ManualClock } from './clock.js';
 export { constantTimeEqual } from './timing-safe.js';
+export { checkOptionNames, nearestName, type OptionNames, type OptionNamesCheck } from './option-names.js';
 export { configError, positiveInteger, fraction, oneOf, rejectMiddlewareArguments } from './options.js';
 export { getClientInfo, setClientInfo, normaliseIp, type ClientInfo } from './client-info.js';
 export {

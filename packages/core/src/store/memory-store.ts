@@ -1,4 +1,5 @@
 import { systemClock, type Clock } from '../clock.js';
+import { checkOptionNames, type OptionNames } from '../option-names.js';
 import { positiveInteger } from '../options.js';
 import type { Counter, ScoredMember, Store } from './types.js';
 import { assertKey, assertTtl } from './validate.js';
@@ -26,6 +27,12 @@ interface Entry {
 }
 
 const packageName = '@shieldwall/core';
+const optionNames: OptionNames<MemoryStoreOptions> = {
+  maxEntries: true,
+  maxMembersPerKey: true,
+  sweepIntervalMs: true,
+  clock: true,
+};
 
 /**
  * The embedded default store: one process, bounded in size, expiring keys lazily on read and by an unref'd sweep.
@@ -33,6 +40,7 @@ const packageName = '@shieldwall/core';
  * be per instance.
  */
 export function memoryStore(options: Readonly<MemoryStoreOptions> = {}): Store {
+  checkOptionNames(packageName, 'memoryStore()', options, optionNames, { hints: { max: 'maxEntries' } });
   const maxEntries = positiveInteger(packageName, 'maxEntries', options.maxEntries, 100_000);
   const maxMembers = positiveInteger(packageName, 'maxMembersPerKey', options.maxMembersPerKey, 10_000);
   const sweepIntervalMs = positiveInteger(packageName, 'sweepIntervalMs', options.sweepIntervalMs, 60_000);

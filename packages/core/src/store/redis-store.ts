@@ -1,4 +1,5 @@
 import { StoreUnavailableError } from '../errors.js';
+import { checkOptionNames, type OptionNames } from '../option-names.js';
 import { configError, positiveInteger } from '../options.js';
 import { incrementMemberScript, incrementScript, type RedisScript } from './redis-scripts.js';
 import type { Counter, ScoredMember, Store } from './types.js';
@@ -22,6 +23,12 @@ export interface RedisStoreOptions {
 }
 
 const packageName = '@shieldwall/core';
+const optionNames: OptionNames<RedisStoreOptions> = {
+  sendCommand: true,
+  prefix: true,
+  timeoutMs: true,
+  maxMembersPerKey: true,
+};
 
 // Redis replies with errors such as "WRONGTYPE ..." or "ERR ..."; those are bugs, not outages, and pass through.
 function isRedisReplyError(error: unknown): boolean {
@@ -51,6 +58,9 @@ function asNumber(reply: unknown): number {
 
 /** The store for deployments with more than one instance: every operation is one atomic Redis command or script. */
 export function redisStore(options: Readonly<RedisStoreOptions>): Store {
+  checkOptionNames(packageName, 'redisStore()', options, optionNames, {
+    hints: { client: 'sendCommand', redis: 'sendCommand', url: 'sendCommand' },
+  });
   if (typeof options?.sendCommand !== 'function') {
     throw configError(
       packageName,
