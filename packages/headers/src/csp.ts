@@ -1,4 +1,4 @@
-import { configError } from '@shieldwall/core';
+import { checkOptionNames, configError, nearestName, type OptionNames } from '@shieldwall/core';
 import { checkSourceList, checkTokens, packageName } from './sources.js';
 
 /** Source lists, one per fetch/navigation directive. Keywords are quoted: `"'self'"`, `"'none'"`. */
@@ -41,6 +41,13 @@ export interface CspOptions {
 }
 
 export type DirectiveName = keyof CspDirectives;
+
+const cspOptionNames: OptionNames<CspOptions> = {
+  directives: true,
+  useDefaults: true,
+  nonce: true,
+  nonceStyles: true,
+};
 type Checked = Map<string, string[] | true>;
 
 const kebab = (name: string): string => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
@@ -73,16 +80,24 @@ function checkDirective(name: string, value: unknown): string[] | true | undefin
 }
 
 /** Validates and merges directives; report directives come only from `reporting`, never from here. */
-export function checkDirectives(defaults: CspDirectives, options: Readonly<CspOptions>): Checked {
+export function checkDirectives(
+  defaults: CspDirectives,
+  options: Readonly<CspOptions>,
+  name = 'csp',
+): Checked {
+  checkOptionNames(packageName, `securityHeaders({ ${name} })`, options, cspOptionNames);
   const merged: Record<string, unknown> = options.useDefaults === false ? {} : { ...defaults };
-  for (const [name, value] of Object.entries(options.directives ?? {})) {
-    if (!known.has(name)) {
-      const fix = /report/i.test(name)
+  for (const [directive, value] of Object.entries(options.directives ?? {})) {
+    if (!known.has(directive)) {
+      const nearest = nearestName(directive, [...known]);
+      const fix = /report/i.test(directive)
         ? 'reports are configured with `reporting` (from @shieldwall/csp-reporter), so path and version cannot drift.'
-        : `use one of ${[...known].join(', ')}.`;
-      throw configError(packageName, `csp.directives.${name}`, value, fix);
+        : nearest
+          ? `did you mean \`${nearest}\`? Directive names are camelCase.`
+          : `use one of ${[...known].join(', ')}.`;
+      throw configError(packageName, `${name}.directives.${directive}`, value, fix);
     }
-    merged[name] = value;
+    merged[directive] = value;
   }
   const checked: Checked = new Map();
   for (const [name, value] of Object.entries(merged)) {

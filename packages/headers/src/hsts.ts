@@ -1,4 +1,4 @@
-import { configError } from '@shieldwall/core';
+import { checkOptionNames, configError, type OptionNames } from '@shieldwall/core';
 import { packageName } from './sources.js';
 
 export interface HstsOptions {
@@ -12,8 +12,11 @@ export interface HstsOptions {
 
 export const oneYear = 31_536_000;
 
+const hstsOptionNames: OptionNames<HstsOptions> = { maxAge: true, includeSubDomains: true, preload: true };
+
 /** Validated settings; `preload` without hstspreload.org's requirements is a start-up error, not a silent header. */
 export function checkHsts(options: Readonly<HstsOptions>): Required<HstsOptions> {
+  checkOptionNames(packageName, 'securityHeaders({ hsts })', options, hstsOptionNames);
   const maxAge = options.maxAge ?? oneYear;
   if (typeof maxAge !== 'number' || !Number.isSafeInteger(maxAge) || maxAge < 0) {
     throw configError(packageName, 'hsts.maxAge', maxAge, 'pass whole seconds, e.g. 31536000 (one year).');

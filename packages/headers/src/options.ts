@@ -1,3 +1,4 @@
+import type { OptionNames } from '@shieldwall/core';
 import type { CspOptions } from './csp.js';
 import type { HstsOptions } from './hsts.js';
 import type { PermissionsPolicy } from './permissions-policy.js';
@@ -44,3 +45,48 @@ export interface SecurityHeadersOptions {
   /** Removes `X-Powered-By`. Defaults to `true`. */
   hidePoweredBy?: boolean;
 }
+
+export const securityHeadersOptionNames: OptionNames<SecurityHeadersOptions> = {
+  preset: true,
+  frameOptions: true,
+  xssProtection: true,
+  noSniff: true,
+  referrerPolicy: true,
+  hsts: true,
+  csp: true,
+  cspReportOnly: true,
+  reporting: true,
+  publicOrigin: true,
+  permissionsPolicy: true,
+  extras: true,
+  hidePoweredBy: true,
+};
+
+const toExtras = [
+  'crossOriginEmbedderPolicy',
+  'crossOriginOpenerPolicy',
+  'crossOriginResourcePolicy',
+  'originAgentCluster',
+  'xDnsPrefetchControl',
+  'dnsPrefetchControl',
+  'xDownloadOptions',
+  'ieNoOpen',
+  'xPermittedCrossDomainPolicies',
+  'permittedCrossDomainPolicies',
+];
+
+// helmet's option names, which people bring with them; ignored, each would leave its header at our default.
+export const helmetOptionHints: Readonly<Record<string, string>> = {
+  contentSecurityPolicy: 'csp',
+  frameguard: 'frameOptions',
+  xFrameOptions: 'frameOptions',
+  strictTransportSecurity: 'hsts',
+  xXssProtection: 'xssProtection',
+  xssFilter: 'xssProtection',
+  xContentTypeOptions: 'noSniff',
+  xPoweredBy: 'hidePoweredBy',
+  ...Object.fromEntries(toExtras.map((name) => [name, 'extras'])),
+};
+
+export const helmetHintNote =
+  "helmet's option names and ours are listed side by side in @shieldwall/headers' README (Coming from helmet).";

@@ -1,12 +1,17 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { configError, oneOf, rejectMiddlewareArguments } from '@shieldwall/core';
+import { checkOptionNames, configError, oneOf } from '@shieldwall/core';
 import { addNonce, checkDirectives, compile, type CompiledPolicy, type CspOptions } from './csp.js';
 import { helmetValues, type HeaderPair } from './helmet-values.js';
 import { checkHsts } from './hsts.js';
 import { createNonce } from './nonce.js';
-import type { SecurityHeadersOptions } from './options.js';
+import {
+  helmetHintNote,
+  helmetOptionHints,
+  securityHeadersOptionNames,
+  type SecurityHeadersOptions,
+} from './options.js';
 import { permissionsPolicyValue } from './permissions-policy.js';
 import { presets, type FrameOptions, type Preset } from './presets.js';
 import { packageName } from './sources.js';
@@ -33,7 +38,7 @@ function buildPolicy(
   frameOptions: FrameOptions | false,
   tail: readonly string[],
 ): CompiledPolicy {
-  const directives = checkDirectives(defaults || {}, csp);
+  const directives = checkDirectives(defaults || {}, csp, name);
   if (frameOptions !== false) {
     const wanted = frameAncestorsFor(frameOptions);
     const given = directives.get('frame-ancestors');
@@ -56,7 +61,10 @@ function buildPolicy(
  * costs a loop over prepared headers, and a nonce when a policy uses one (`res.locals.cspNonce`).
  */
 export function securityHeaders(options: Readonly<SecurityHeadersOptions> = {}): RequestHandler {
-  rejectMiddlewareArguments(packageName, 'securityHeaders', options);
+  checkOptionNames(packageName, 'securityHeaders()', options, securityHeadersOptionNames, {
+    hints: helmetOptionHints,
+    hintNote: helmetHintNote,
+  });
   const presetName = oneOf(
     packageName,
     'preset',

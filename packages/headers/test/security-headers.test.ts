@@ -165,7 +165,8 @@ describe('securityHeaders: CSP builder', () => {
     ['an unknown quoted keyword', { scriptSrc: ["'unsafe-everything'"] }, /not a CSP keyword/],
     ['none with others', { scriptSrc: ["'none'", "'self'"] }, /only source/],
     ['an empty list', { imgSrc: [] }, /non-empty/],
-    ['an unknown directive', { scriptSource: ["'self'"] }, /use one of/],
+    ['a misspelt directive', { scriptSource: ["'self'"] }, /did you mean `scriptSrc`\?/],
+    ['an unknown directive', { whatever: ["'self'"] }, /use one of/],
     ['report-uri in directives', { reportUri: ['/x'] }, /reporting/],
     ['a bad sandbox flag', { sandbox: ['allow-scripts; x'] }, /allow-scripts/],
   ])('refuses %s at start-up', (_name, directives, message) => {
