@@ -60,6 +60,38 @@ describe('reference app: security headers on every response', () => {
     expectPlatformHeaders(missing.headers);
   });
 
+  it('on the request guard refusals (413, 415, 400 invalid_json) and the CORS 403, without X-Powered-By', async () => {
+    t = await startTestApp();
+    const tooBig = await t.request
+      .post('/api/auth/login')
+      .set('Content-Type', 'application/json')
+      .send(JSON.stringify({ email: 'a@example.com', password: 'x'.repeat(20 * 1024) }))
+      .expect(413);
+    expect(tooBig.body.error.code).toBe('payload_too_large');
+    expectPlatformHeaders(tooBig.headers);
+    const wrongType = await t.request
+      .post('/api/auth/login')
+      .set('Content-Type', 'text/plain')
+      .send('hello')
+      .expect(415);
+    expect(wrongType.body.error.code).toBe('unsupported_media_type');
+    expectPlatformHeaders(wrongType.headers);
+    const malformed = await t.request
+      .post('/api/auth/login')
+      .set('Content-Type', 'application/json')
+      .send('{"email":')
+      .expect(400);
+    expect(malformed.body.error.code).toBe('invalid_json');
+    expectPlatformHeaders(malformed.headers);
+    const cors = await t.request
+      .options('/api/auth/login')
+      .set('Origin', 'https://evil.example')
+      .set('Access-Control-Request-Method', 'POST')
+      .expect(403);
+    expect(cors.body.error.code).toBe('cors_origin_denied');
+    expectPlatformHeaders(cors.headers);
+  });
+
   it('X_FRAME_OPTIONS=SAMEORIGIN is one setting for both the header and frame-ancestors', async () => {
     t = await startTestApp({ X_FRAME_OPTIONS: 'SAMEORIGIN' });
     const res = await t.request.get('/').expect(200);
@@ -81,5 +113,9 @@ describe('reference app: security headers on every response', () => {
 
     const plain = await t.request.get('/healthz');
     expect(plain.headers['strict-transport-security']).toBeUndefined();
+    // The HTTPS redirect is a response too.
+    const redirect = await t.request.get('/account').set('X-Forwarded-Proto', 'http').expect(301);
+    expect(redirect.headers['x-content-type-options']).toBe('nosniff');
+    expect(redirect.headers['x-powered-by']).toBeUndefined();
   });
 });

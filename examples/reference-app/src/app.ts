@@ -4,7 +4,7 @@ import type { Config } from './config/index.js';
 import { placeholderGuards } from './guards.js';
 import type { Feature } from './features/feature.js';
 import { createServices, type ServiceOverrides, type Services } from './services.js';
-import { mountRequestGuard } from './features/request-guard.js';
+import { mountRequestGuard, mountTrustProxy } from './features/request-guard.js';
 import { mountHeaders } from './features/headers.js';
 import { mountPlatform } from './features/platform.js';
 import { mountHome } from './features/home.js';
@@ -25,8 +25,9 @@ export interface ReferenceApp {
 }
 
 /**
- * Builds the platform from the packages. The order matters: the request guard and headers first (every response
- * carries them, errors included), then each feature, then 404 and the error envelope last.
+ * Builds the platform from the packages. The order matters: the trust proxy setting, then the security headers
+ * (every response carries them, the request guard's refusals included), then the request guard, then each
+ * feature, then 404 and the error envelope last.
  */
 export async function createReferenceApp(
   config: Config,
@@ -34,6 +35,8 @@ export async function createReferenceApp(
 ): Promise<ReferenceApp> {
   const services = await createServices(config, overrides);
   const app = express();
+  // Headers' hidePoweredBy covers only what passes through it; this covers every response.
+  app.disable('x-powered-by');
   const guards = placeholderGuards();
   const closers: Array<() => Promise<void>> = [];
   const mount = async (feature: Feature): Promise<void> => {
@@ -41,8 +44,9 @@ export async function createReferenceApp(
     if (close) closers.push(close);
   };
 
-  await mount(mountRequestGuard);
+  await mount(mountTrustProxy);
   await mount(mountHeaders);
+  await mount(mountRequestGuard);
   await mount(mountPlatform);
   await mount(mountRateLimits);
   await mount(mountCspReports);

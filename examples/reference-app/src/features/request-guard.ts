@@ -33,13 +33,25 @@ export const bodyRoutes: readonly BodyRoute[] = [
 ];
 
 /**
- * Mounts the request guard first: trust proxy, the HTTPS redirect (production), the client IP, CORS and the body
- * guard. With TRUST_PROXY=cloudflare only Cloudflare's edges are trusted, for the scheme and for the client IP.
+ * Express's trust proxy setting, mounted before everything else: the security headers read `req.secure` (HSTS on
+ * HTTPS only) and run before the rest of the request guard. With TRUST_PROXY=cloudflare only Cloudflare's edges
+ * are trusted, for the scheme and for the client IP.
+ */
+export const mountTrustProxy: Feature = async (app, services) => {
+  const { config } = services;
+  app.set(
+    'trust proxy',
+    config.trustProxy === 'cloudflare' ? trustRanges(cloudflareRanges()) : config.trustProxy,
+  );
+};
+
+/**
+ * The request guard, mounted right after the security headers so that its refusals (redirects, CORS 403, body
+ * 413/415/400) carry them too: the HTTPS redirect (production), the client IP, CORS and the body guard.
  */
 export const mountRequestGuard: Feature = async (app, services) => {
   const { config } = services;
   const cloudflare = config.trustProxy === 'cloudflare' ? cloudflareRanges() : undefined;
-  app.set('trust proxy', cloudflare ? trustRanges(cloudflare) : config.trustProxy);
 
   if (config.production) {
     app.use(httpsRedirect({ origin: config.publicOrigin, skipPaths: ['/healthz'] }));
