@@ -33,6 +33,8 @@ describe('reference app: GET /api/referrals', () => {
     await refer('someone.else@example.com', john.id); // referred by John, not by the caller
     const res = await t.agent.get('/api/referrals');
     expect(res.status).toBe(200);
+    // Personal data: no shared or browser cache keeps it.
+    expect(res.headers['cache-control']).toBe('no-store');
     expect(res.body).toEqual({
       referrals: [
         { email: 'j***n@e***.com', joinedAt: expect.any(String) },

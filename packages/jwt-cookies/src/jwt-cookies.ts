@@ -6,9 +6,12 @@ import { packageName, resolveOptions, type JwtCookiesOptions } from './options.j
 import { TokenError, tokenCodec, type AccessClaims } from './tokens.js';
 
 export interface JwtCookies {
-  /** 401 `unauthenticated`, `token_expired` or `token_invalid` unless a valid access cookie came; sets `res.locals.auth`. */
+  /**
+   * 401 `unauthenticated`, `token_expired` or `token_invalid` unless a valid access cookie came; sets
+   * `res.locals.auth` and `Cache-Control: no-store`.
+   */
   requireAuth: RequestHandler;
-  /** Like requireAuth, but a request without an access cookie passes through anonymous. */
+  /** Like requireAuth, but a request without an access cookie passes through anonymous (and cacheable). */
   optionalAuth: RequestHandler;
   /** Starts a refresh family for the subject and sets both cookies on the response. */
   signIn(res: Response, subject: string): Promise<void>;
@@ -77,6 +80,8 @@ export function jwtCookies(options: Readonly<JwtCookiesOptions>): JwtCookies {
         next(error);
         return;
       }
+      // An answer for a signed-in user is personal: no browser or shared cache may keep it.
+      res.setHeader('Cache-Control', 'no-store');
       next();
     };
 

@@ -37,4 +37,18 @@ describe('jwt-cookies: cookie attributes', () => {
     const res = await request(h.app).get('/me').set('Cookie', `at=${token}`).expect(401);
     expect(res.body.error.code).toBe('unauthenticated');
   });
+
+  it('marks authenticated answers Cache-Control: no-store, and leaves anonymous ones alone', async () => {
+    h = harness();
+    const login = await request(h.app).post('/api/auth/login/user-1').expect(204);
+    const cookie = (login.headers['set-cookie'] as unknown as string[])
+      .map((l) => l.split(';')[0])
+      .join('; ');
+    const me = await request(h.app).get('/me').set('Cookie', cookie).expect(200);
+    expect(me.headers['cache-control']).toBe('no-store');
+    const maybe = await request(h.app).get('/maybe').set('Cookie', cookie).expect(200);
+    expect(maybe.headers['cache-control']).toBe('no-store');
+    const anonymous = await request(h.app).get('/maybe').expect(200);
+    expect(anonymous.headers['cache-control']).toBeUndefined();
+  });
 });
