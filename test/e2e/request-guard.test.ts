@@ -10,6 +10,7 @@ const productionEnv = {
   WALLET_KEKS: `w1:${key()}`,
   CAPTCHA_PROVIDER: 'turnstile',
   CAPTCHA_SECRET: 'turnstile-secret',
+  TRUST_PROXY: 'loopback',
 };
 
 function expectRefusal(
@@ -180,7 +181,7 @@ describe('reference app: HTTPS in production', () => {
     });
   });
 
-  it.each([['false'], ['cloudflare'], ['10.0.0.1']])(
+  it.each([['cloudflare'], ['10.0.0.1']])(
     'ignores X-Forwarded-Proto from an untrusted peer (TRUST_PROXY=%s)',
     async (trustProxy) => {
       const app = await startTestApp({ ...productionEnv, TRUST_PROXY: trustProxy });
@@ -263,10 +264,27 @@ describe('reference app: configuration in production', () => {
     }
     expect(thrown).toBeInstanceOf(ConfigProblems);
     const problems = (thrown as ConfigProblems).problems.join('\n');
-    for (const name of ['PUBLIC_ORIGIN', 'JWT_SECRETS', 'WALLET_KEKS', 'CAPTCHA_PROVIDER']) {
+    for (const name of ['PUBLIC_ORIGIN', 'JWT_SECRETS', 'WALLET_KEKS', 'CAPTCHA_PROVIDER', 'TRUST_PROXY']) {
       expect(problems).toContain(name);
     }
   });
+
+  it.each([[undefined], [''], ['false']])(
+    'refuses to start without a trusted proxy (TRUST_PROXY=%s), instead of redirecting forever',
+    (trustProxy) => {
+      const env: Record<string, string | undefined> = { ...productionEnv, TRUST_PROXY: trustProxy };
+      let thrown: unknown;
+      try {
+        loadConfig(env, { persistDevSecrets: false });
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(ConfigProblems);
+      const problems = (thrown as ConfigProblems).problems;
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toMatch(/^TRUST_PROXY is required in production: .*redirected to HTTPS forever/);
+    },
+  );
 
   it('refuses a plain-HTTP public origin and an unknown TRUST_PROXY', () => {
     expect(() =>

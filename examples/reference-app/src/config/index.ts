@@ -52,8 +52,16 @@ export interface Config {
   bcryptCost: number;
 }
 
-function trustProxy(raw: string | undefined, problems: Problems): Config['trustProxy'] {
-  if (raw === undefined || raw === '' || raw === 'false') return false;
+function trustProxy(raw: string | undefined, production: boolean, problems: Problems): Config['trustProxy'] {
+  if (raw === undefined || raw === '' || raw === 'false') {
+    // The app speaks plain HTTP: in production TLS ends at a proxy, and without trusting it every request looks
+    // like plain HTTP and the HTTPS redirect answers 301 forever.
+    if (production)
+      problems.add(
+        'TRUST_PROXY is required in production: the app serves plain HTTP behind your TLS proxy, and without trusting that proxy every request is redirected to HTTPS forever. Set it to the proxy (loopback, 10.0.0.0/8, a hop count such as 1) or cloudflare; see docs/deployment/proxies-and-cloudflare.md',
+      );
+    return false;
+  }
   if (raw === 'true') return true;
   if (raw === 'cloudflare') return 'cloudflare';
   if (/^\d+$/.test(raw)) return Number(raw);
@@ -176,7 +184,7 @@ export function loadConfig(env: Env, options: { persistDevSecrets?: boolean } = 
     port: listenPort,
     publicOrigin,
     corsOrigins,
-    trustProxy: trustProxy(env.TRUST_PROXY, problems),
+    trustProxy: trustProxy(env.TRUST_PROXY, production, problems),
     jwtSecrets,
     walletKeks,
     oauth,
