@@ -1,6 +1,6 @@
 import express, { type RequestHandler } from 'express';
 import type { IncomingMessage } from 'node:http';
-import { configError, positiveInteger, rejectMiddlewareArguments } from '@shieldwall/core';
+import { checkOptionNames, configError, positiveInteger, type OptionNames } from '@shieldwall/core';
 import { compileRoutes, mediaTypeSet, type BodyRoute, type CompiledRoute } from './body-routes.js';
 import {
   payloadTooLarge,
@@ -26,6 +26,14 @@ export interface BodyGuardOptions {
    */
   inflate?: boolean;
 }
+
+const optionNames: OptionNames<BodyGuardOptions> = {
+  limit: true,
+  types: true,
+  routes: true,
+  methods: true,
+  inflate: true,
+};
 
 const jsonType = 'application/json';
 const tokenPattern = /^[A-Za-z]+$/;
@@ -53,7 +61,9 @@ export function hasBody(req: IncomingMessage): boolean {
  * for the route's own parser. Requests without a body (logout, refresh) pass.
  */
 export function bodyGuard(options: Readonly<BodyGuardOptions> = {}): RequestHandler {
-  rejectMiddlewareArguments(packageName, 'bodyGuard', options);
+  checkOptionNames(packageName, 'bodyGuard()', options, optionNames, {
+    hints: { maxBytes: 'limit', maxSize: 'limit', type: 'types', strict: 'types' },
+  });
   const limit = positiveInteger(packageName, 'limit', options.limit, 1_048_576);
   const types = mediaTypeSet('types', options.types ?? [jsonType]);
   const routes: readonly CompiledRoute[] = compileRoutes(options.routes, limit);

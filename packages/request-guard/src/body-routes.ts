@@ -1,4 +1,4 @@
-import { configError, positiveInteger } from '@shieldwall/core';
+import { checkOptionNames, configError, positiveInteger, type OptionNames } from '@shieldwall/core';
 import { packageName } from './package-name.js';
 
 /** A per-route exception to the body guard's defaults. The first route whose `path` matches wins. */
@@ -15,6 +15,8 @@ export interface BodyRoute {
   /** The body size limit here, in bytes. Defaults to the guard's `limit`. */
   limit?: number;
 }
+
+const routeOptionNames: OptionNames<BodyRoute> = { path: true, types: true, limit: true };
 
 export interface CompiledRoute {
   matches(path: string): boolean;
@@ -70,6 +72,9 @@ export function compileRoutes(value: unknown, fallbackLimit: number): CompiledRo
     if (typeof route !== 'object' || route === null) {
       throw configError(packageName, option, route, 'pass { path, types, limit? }.');
     }
+    checkOptionNames(packageName, `bodyGuard({ ${option} })`, route, routeOptionNames, {
+      hints: { type: 'types' },
+    });
     const { path, types, limit } = route as Partial<BodyRoute>;
     return {
       matches: pathMatcher(`${option}.path`, path),

@@ -2,14 +2,15 @@ import { isIP } from 'node:net';
 import type { IncomingMessage } from 'node:http';
 import type { Request, RequestHandler } from 'express';
 import {
+  checkOptionNames,
   configError,
   normaliseIp,
   oneOf,
-  rejectMiddlewareArguments,
   setClientInfo,
   silentLogger,
   type ClientInfo,
   type Logger,
+  type OptionNames,
 } from '@shieldwall/core';
 import { cloudflareRanges } from './cloudflare-ranges.js';
 import type { IpRanges } from './ip-ranges.js';
@@ -38,6 +39,8 @@ export interface ClientIpOptions {
   /** Told once when `mode: 'express'` meets `trust proxy: true` (any client can then pick its IP). Defaults to silent. */
   logger?: Logger;
 }
+
+const optionNames: OptionNames<ClientIpOptions> = { mode: true, cloudflareRanges: true, logger: true };
 
 const countryPattern = /^(?:[A-Z]{2}|T1)$/;
 
@@ -69,7 +72,9 @@ function socketIp(req: IncomingMessage): string {
  * `setClientInfo`, so rate limits, logs and every other package read the same answer through `getClientInfo`.
  */
 export function clientIp(options: Readonly<ClientIpOptions> = {}): RequestHandler {
-  rejectMiddlewareArguments(packageName, 'clientIp', options);
+  checkOptionNames(packageName, 'clientIp()', options, optionNames, {
+    hints: { trustProxy: 'mode', cloudflare: 'mode', ranges: 'cloudflareRanges' },
+  });
   const mode = oneOf<ClientIpMode>(
     packageName,
     'mode',

@@ -1,6 +1,12 @@
 import cors from 'cors';
 import type { RequestHandler } from 'express';
-import { configError, positiveInteger, rejectMiddlewareArguments, sendError } from '@shieldwall/core';
+import {
+  checkOptionNames,
+  configError,
+  positiveInteger,
+  sendError,
+  type OptionNames,
+} from '@shieldwall/core';
 import { originAllowlist } from './origin-allowlist.js';
 import { packageName } from './package-name.js';
 import { appendVary } from './vary.js';
@@ -30,6 +36,18 @@ export interface CorsGuardOptions {
   /** Send `Access-Control-Allow-Credentials: true` (cookies travel). Defaults to `true`. */
   credentials?: boolean;
 }
+
+const optionNames: OptionNames<CorsGuardOptions> = {
+  origins: true,
+  methods: true,
+  allowedHeaders: true,
+  exposedHeaders: true,
+  maxAge: true,
+  credentials: true,
+};
+
+// The cors package's names, which people bring with them.
+const corsHints = { origin: 'origins', allowedOrigins: 'origins' };
 
 export const defaultCorsMethods: readonly string[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
 export const defaultCorsAllowedHeaders: readonly string[] = [
@@ -62,7 +80,7 @@ function tokenList(option: string, value: unknown, fallback: readonly string[]):
  * response carries `Vary: Origin` so caches never serve one origin's answer to another.
  */
 export function corsGuard(options: Readonly<CorsGuardOptions>): RequestHandler {
-  rejectMiddlewareArguments(packageName, 'corsGuard', options);
+  checkOptionNames(packageName, 'corsGuard()', options, optionNames, { hints: corsHints });
   if (typeof options !== 'object' || options === null) {
     throw configError(packageName, 'options', options, 'pass { origins: [...] }.');
   }

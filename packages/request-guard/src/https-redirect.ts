@@ -1,5 +1,5 @@
 import type { Request, RequestHandler } from 'express';
-import { configError, rejectMiddlewareArguments } from '@shieldwall/core';
+import { checkOptionNames, configError, type OptionNames } from '@shieldwall/core';
 import { packageName } from './package-name.js';
 
 export interface HttpsRedirectOptions {
@@ -20,6 +20,8 @@ export interface HttpsRedirectOptions {
    */
   skipPaths?: readonly string[];
 }
+
+const optionNames: OptionNames<HttpsRedirectOptions> = { origin: true, allowedHosts: true, skipPaths: true };
 
 function httpsOrigin(value: unknown): string {
   let url: URL | undefined;
@@ -53,7 +55,9 @@ function stringList(option: string, value: unknown): string[] {
  * app's `trust proxy` setting trusts; from anyone else the header is ignored.
  */
 export function httpsRedirect(options: Readonly<HttpsRedirectOptions>): RequestHandler {
-  rejectMiddlewareArguments(packageName, 'httpsRedirect', options);
+  checkOptionNames(packageName, 'httpsRedirect()', options, optionNames, {
+    hints: { host: 'origin', hosts: 'allowedHosts', exclude: 'skipPaths' },
+  });
   if (typeof options !== 'object' || options === null) {
     throw configError(packageName, 'options', options, 'pass { origin: "https://..." }.');
   }
