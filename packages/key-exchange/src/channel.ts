@@ -3,7 +3,8 @@ import { wrapAsync } from '@shieldwall/core';
 import { isJose, readJoseBody } from './body.js';
 import type { ChannelInfo, KeyExchangeContext } from './context.js';
 import { envelopeTypes, openEnvelope, peekHeader, sealResponse, type EnvelopeHeader } from './envelope.js';
-import { encryptionRequired, invalidEnvelope, invalidJson, upgradeRequired } from './errors.js';
+import { encryptionRequired, invalidEnvelope, invalidJson, jsonTooDeep, upgradeRequired } from './errors.js';
+import { jsonDepthWithin } from './json-depth.js';
 
 /** Requests without a body (GET, HEAD, DELETE, ...) carry their envelope, with an empty plaintext, in this header. */
 export const envelopeHeader = 'x-channel-envelope';
@@ -14,6 +15,16 @@ export interface ChannelOptions {
    * unencrypted (answered in plaintext) while encrypted requests are still opened and answered encrypted.
    */
   required?: boolean;
+}
+
+function parseBody(plaintext: Uint8Array, maxDepth: number): unknown {
+  if (plaintext.length === 0) return undefined;
+  if (!jsonDepthWithin(plaintext, maxDepth)) throw jsonTooDeep(maxDepth);
+  try {
+    return JSON.parse(Buffer.from(plaintext.buffer, plaintext.byteOffset, plaintext.length).toString('utf8'));
+  } catch {
+    throw invalidJson();
+  }
 }
 
 export function channelMiddleware(ctx: KeyExchangeContext, required: boolean): RequestHandler {
@@ -49,24 +60,25 @@ export function channelMiddleware(ctx: KeyExchangeContext, required: boolean): R
       if (status.status === 'unknown') throw invalidEnvelope();
     }
     const key = ctx.channels.keyOf(record);
-    const { plaintext, header } = await openEnvelope(
+    let body: unknown;
+    // The body is parsed before the single-use id is claimed: a body refused as JSON leaves no trace in the store.
+    const { header } = await openEnvelope(
       ctx.envelopes,
       jwe,
-      { alg: 'dir', typ: envelopeTypes.request, method: req.method, path: req.originalUrl, empty: !fromBody },
+      {
+        alg: 'dir',
+        typ: envelopeTypes.request,
+        method: req.method,
+        path: req.originalUrl,
+        empty: !fromBody,
+        ...(fromBody
+          ? { check: (plaintext: Uint8Array) => (body = parseBody(plaintext, ctx.maxJsonDepth)) }
+          : {}),
+      },
       (id) => Promise.resolve(id === record.id ? key : undefined),
       peeked,
     );
-
-    if (fromBody) {
-      try {
-        req.body =
-          plaintext.length === 0
-            ? undefined
-            : (JSON.parse(Buffer.from(plaintext).toString('utf8')) as unknown);
-      } catch {
-        throw invalidJson();
-      }
-    }
+    if (fromBody) req.body = body;
     // Most requests renew nothing; they skip the await (the channel runs on every encrypted request).
     const renewal = ctx.channels.touch(record);
     if (renewal) await renewal;

@@ -16,6 +16,7 @@ export interface KeyExchangeContext {
   channels: Channels;
   envelopes: EnvelopeSettings;
   maxBodyBytes: number;
+  maxJsonDepth: number;
   channelTtlMs: number;
 }
 

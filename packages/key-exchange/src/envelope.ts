@@ -2,6 +2,7 @@ import { createCipheriv, createDecipheriv, type KeyObject } from 'node:crypto';
 import { nextIv } from './iv-pool.js';
 import { compactDecrypt, type CompactJWEHeaderParameters } from 'jose';
 import { claimOnce, type Clock, type Store } from '@shieldwall/core';
+import { isStrictBase64url } from './base64url.js';
 import { invalidEnvelope } from './errors.js';
 
 /** `typ` values: a session-key request, a channel request, and a response (to either). */
@@ -28,7 +29,7 @@ export interface OpenExpectation {
   /** The plaintext must be empty (envelopes sent in a header). */
   empty?: boolean;
   /** Further checks on the plaintext, run before the single-use id is claimed; throw to refuse. */
-  check?: (plaintext: Uint8Array) => void;
+  check?: (plaintext: Uint8Array) => unknown;
 }
 
 export interface EnvelopeSettings {
@@ -38,7 +39,6 @@ export interface EnvelopeSettings {
 }
 
 const jtiPattern = /^[A-Za-z0-9_-]{16,64}$/;
-const b64url = /^[A-Za-z0-9_-]*$/;
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -51,14 +51,14 @@ function partCount(compact: string): number {
 
 /**
  * Reads the protected header without trusting it (it is authenticated only once decryption succeeds). Refuses
- * what jose's decodeProtectedHeader refuses for a JWE: not five parts, a first part that is not base64url, bytes
- * that are not UTF-8, JSON that is not an object.
+ * what jose's decodeProtectedHeader refuses for a JWE (not five parts, a first part that is not base64url, bytes
+ * that are not UTF-8, JSON that is not an object) and, stricter than jose, base64url that is not canonical.
  */
 export function peekHeader(jwe: string): Partial<EnvelopeHeader> | undefined {
   const dot = jwe.indexOf('.');
   if (dot <= 0 || partCount(jwe) !== 5) return undefined;
   const part = jwe.slice(0, dot);
-  if (!b64url.test(part)) return undefined;
+  if (!isStrictBase64url(part)) return undefined;
   try {
     const value: unknown = JSON.parse(strictUtf8.decode(Buffer.from(part, 'base64url')));
     return typeof value === 'object' && value !== null && !Array.isArray(value) ? value : undefined;
@@ -84,6 +84,8 @@ export async function openEnvelope(
     header.alg !== expect.alg ||
     header.enc !== 'A256GCM' ||
     header.zip !== undefined ||
+    // RFC 7516 §4.1.13: an extension in `crit` must be understood or the JWE refused; this server knows none.
+    header.crit !== undefined ||
     header.typ !== expect.typ ||
     header.htm !== expect.method ||
     header.htu !== expect.path ||
@@ -104,6 +106,7 @@ export async function openEnvelope(
     if (!opened) throw invalidEnvelope();
     plaintext = opened;
   } else {
+    if (!jwe.split('.').every(isStrictBase64url)) throw invalidEnvelope();
     try {
       ({ plaintext } = await compactDecrypt(jwe, secret, {
         keyManagementAlgorithms: [expect.alg],
@@ -140,7 +143,7 @@ const joined = (head: Buffer, tail: Buffer): Buffer =>
 
 function openDirA256gcm(jwe: string, key: KeyObject | Uint8Array): Uint8Array | undefined {
   const parts = jwe.split('.');
-  if (parts.length !== 5 || parts[1] !== '' || !parts.every((part) => b64url.test(part))) return undefined;
+  if (parts.length !== 5 || parts[1] !== '' || !parts.every(isStrictBase64url)) return undefined;
   const [header, , iv, ciphertext, tag] = parts as [string, string, string, string, string];
   const ivBytes = Buffer.from(iv, 'base64url');
   const tagBytes = Buffer.from(tag, 'base64url');

@@ -39,3 +39,7 @@ export function unsupportedMediaType(): ShieldwallError {
 export function invalidJson(): ShieldwallError {
   return new ShieldwallError(400, 'invalid_json', 'The decrypted body is not valid JSON.');
 }
+
+export function jsonTooDeep(max: number): ShieldwallError {
+  return new ShieldwallError(400, 'json_too_deep', `The decrypted body nests deeper than ${max} levels.`);
+}

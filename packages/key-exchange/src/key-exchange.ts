@@ -68,6 +68,10 @@ export interface KeyExchangeOptions {
   windowMs?: number;
   /** Largest encrypted request body. Defaults to 1 MiB. */
   maxBodyBytes?: number;
+  /**
+   * How deep arrays and objects may nest in a decrypted JSON body; deeper is 400 `json_too_deep`. Defaults to 32.
+   */
+  maxJsonDepth?: number;
   /** Mobile app versions and their keys. Defaults to none (every mobile handshake gets `unknown_app_version`). */
   appVersions?: AppVersionsConfig;
 }
@@ -134,6 +138,7 @@ export function keyExchange(options: Readonly<KeyExchangeOptions> = {}): KeyExch
   const channelTtlMs = positiveInteger(packageName, 'channelTtlMs', options.channelTtlMs, 14 * day);
   const windowMs = positiveInteger(packageName, 'windowMs', options.windowMs, 60_000);
   const maxBodyBytes = positiveInteger(packageName, 'maxBodyBytes', options.maxBodyBytes, 1024 * 1024);
+  const maxJsonDepth = positiveInteger(packageName, 'maxJsonDepth', options.maxJsonDepth, 32);
   const csrfMaxAgeMs = positiveInteger(packageName, 'csrfMaxAgeMs', options.csrfMaxAgeMs, 14 * day);
   const allowedOrigins = options.allowedOrigins ? [...options.allowedOrigins] : undefined;
   if (allowedOrigins && !allowedOrigins.every((o) => typeof o === 'string' && /^https?:\/\/[^/]+$/.test(o))) {
@@ -179,6 +184,7 @@ export function keyExchange(options: Readonly<KeyExchangeOptions> = {}): KeyExch
     channels: createChannels(store, clock, channelTtlMs),
     envelopes: { clock, store, windowMs },
     maxBodyBytes,
+    maxJsonDepth,
     channelTtlMs,
   };
 
