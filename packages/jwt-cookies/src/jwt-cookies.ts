@@ -1,8 +1,8 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { ShieldwallError, rejectMiddlewareArguments, wrapAsync } from '@shieldwall/core';
+import { ShieldwallError, checkOptionNames, wrapAsync } from '@shieldwall/core';
 import { cookieJar } from './cookies.js';
 import { familyStore, newId as newJti } from './families.js';
-import { packageName, resolveOptions, type JwtCookiesOptions } from './options.js';
+import { optionHints, optionNames, packageName, resolveOptions, type JwtCookiesOptions } from './options.js';
 import { TokenError, tokenCodec, type AccessClaims } from './tokens.js';
 
 export interface JwtCookies {
@@ -38,7 +38,7 @@ const accessRefusal = (problem: TokenError['problem']): ShieldwallError =>
 
 /** Access and refresh JWTs in HttpOnly cookies, with rotation, reuse detection and signing-key rotation. */
 export function jwtCookies(options: Readonly<JwtCookiesOptions>): JwtCookies {
-  rejectMiddlewareArguments(packageName, 'jwtCookies', options);
+  checkOptionNames(packageName, 'jwtCookies()', options, optionNames, { hints: optionHints });
   const o = resolveOptions(options ?? ({} as JwtCookiesOptions));
   const codec = tokenCodec(o);
   const jar = cookieJar(o);

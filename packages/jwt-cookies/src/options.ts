@@ -1,4 +1,5 @@
 import {
+  checkOptionNames,
   configError,
   memoryStore,
   oneOf,
@@ -8,6 +9,7 @@ import {
   systemClock,
   type Clock,
   type Logger,
+  type OptionNames,
   type Store,
 } from '@shieldwall/core';
 import { keyRing, type KeyRing, type SigningKey } from './keys.js';
@@ -78,6 +80,36 @@ export interface ResolvedOptions {
   logger: Logger;
 }
 
+export const optionNames: OptionNames<JwtCookiesOptions> = {
+  keys: true,
+  secure: true,
+  issuer: true,
+  audience: true,
+  accessTtlSeconds: true,
+  refreshTtlSeconds: true,
+  familyLifetimeSeconds: true,
+  refreshGraceSeconds: true,
+  clockToleranceSeconds: true,
+  sameSite: true,
+  refreshPath: true,
+  cookieNames: true,
+  localsKey: true,
+  store: true,
+  storePrefix: true,
+  clock: true,
+  logger: true,
+};
+
+// Names from jsonwebtoken and express-jwt, which people bring with them.
+export const optionHints: Readonly<Record<string, string>> = {
+  secret: 'keys',
+  secretOrPrivateKey: 'keys',
+  key: 'keys',
+  expiresIn: 'accessTtlSeconds',
+  clockTolerance: 'clockToleranceSeconds',
+  requestProperty: 'localsKey',
+};
+
 const cookieName = /^[A-Za-z0-9_-]{1,64}$/;
 
 function nonNegative(option: string, value: unknown, fallback: number): number {
@@ -116,6 +148,12 @@ export function resolveOptions(options: Readonly<JwtCookiesOptions>): ResolvedOp
   const refreshPath = text('refreshPath', options.refreshPath, '/api/auth');
   if (!/^\/[A-Za-z0-9._~\-/]*$/.test(refreshPath))
     throw configError(packageName, 'refreshPath', refreshPath, 'pass an absolute path such as "/api/auth".');
+  checkOptionNames<{ access?: string; refresh?: string }>(
+    packageName,
+    'jwtCookies({ cookieNames })',
+    options.cookieNames,
+    { access: true, refresh: true },
+  );
   const names = { access: 'at', refresh: 'rt', ...options.cookieNames };
   for (const [which, name] of Object.entries(names))
     if (typeof name !== 'string' || !cookieName.test(name) || name.startsWith('__'))
