@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { configError, positiveInteger } from '@shieldwall/core';
+import { checkOptionNames, configError, positiveInteger } from '@shieldwall/core';
 
 const packageName = '@shieldwall/passwords';
 
@@ -55,6 +55,15 @@ function resolveBcrypt(): string {
  * pool never keeps a process alive) and ref'd while they hold a job; `close()` terminates them.
  */
 export function bcryptPool(options: Readonly<BcryptPoolOptions> = {}): BcryptPool {
+  checkOptionNames<BcryptPoolOptions>(
+    packageName,
+    'bcryptPool()',
+    options,
+    { size: true },
+    {
+      hints: { poolSize: 'size', workers: 'size' },
+    },
+  );
   const size = positiveInteger(
     packageName,
     'poolSize',

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { configError } from '@shieldwall/core';
+import { checkOptionNames, configError, type OptionNames } from '@shieldwall/core';
 import { bcryptPool, type BcryptPool } from './bcrypt-pool.js';
 import { maxPasswordBytes, passwordPolicy, type PasswordCheck, type PasswordPolicy } from './policy.js';
 
@@ -16,6 +16,13 @@ export interface PasswordsOptions {
   /** Extra rules for new passwords. Defaults to none. */
   checks?: readonly PasswordCheck[];
 }
+
+const optionNames: OptionNames<PasswordsOptions> = {
+  cost: true,
+  poolSize: true,
+  minLength: true,
+  checks: true,
+};
 
 export interface Passwords {
   readonly cost: number;
@@ -36,6 +43,9 @@ export interface Passwords {
 
 /** bcrypt passwords with a policy, hashed and verified on a worker pool. */
 export function passwords(options: Readonly<PasswordsOptions> = {}): Passwords {
+  checkOptionNames(packageName, 'passwords()', options, optionNames, {
+    hints: { rounds: 'cost', saltRounds: 'cost', workers: 'poolSize' },
+  });
   const cost = options.cost ?? 12;
   if (typeof cost !== 'number' || !Number.isInteger(cost) || cost < 4 || cost > 31)
     throw configError(packageName, 'cost', cost, 'pass a whole number from 4 to 31 (12 is the default).');

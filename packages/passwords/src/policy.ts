@@ -1,4 +1,10 @@
-import { ShieldwallError, configError, positiveInteger } from '@shieldwall/core';
+import {
+  ShieldwallError,
+  checkOptionNames,
+  configError,
+  positiveInteger,
+  type OptionNames,
+} from '@shieldwall/core';
 
 const packageName = '@shieldwall/passwords';
 
@@ -18,6 +24,8 @@ export interface PasswordPolicyOptions {
   checks?: readonly PasswordCheck[];
 }
 
+const policyOptionNames: OptionNames<PasswordPolicyOptions> = { minLength: true, checks: true };
+
 export interface PasswordPolicy {
   readonly minLength: number;
   /** Resolves when the password may be set; rejects with a 400 ShieldwallError otherwise. */
@@ -34,6 +42,7 @@ export function passwordTooLong(): ShieldwallError {
 }
 
 export function passwordPolicy(options: Readonly<PasswordPolicyOptions> = {}): PasswordPolicy {
+  checkOptionNames(packageName, 'passwordPolicy()', options, policyOptionNames);
   const minLength = positiveInteger(packageName, 'minLength', options.minLength, 12);
   if (minLength > maxPasswordBytes)
     throw configError(packageName, 'minLength', minLength, `pass at most ${maxPasswordBytes}.`);

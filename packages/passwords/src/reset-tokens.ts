@@ -1,5 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { configError, positiveInteger, systemClock, type Clock, type Store } from '@shieldwall/core';
+import {
+  checkOptionNames,
+  configError,
+  positiveInteger,
+  systemClock,
+  type Clock,
+  type OptionNames,
+  type Store,
+} from '@shieldwall/core';
 
 const packageName = '@shieldwall/passwords';
 const tokenShape = /^[A-Za-z0-9_-]{43}$/;
@@ -25,6 +33,13 @@ export interface ResetTokensOptions {
   clock?: Clock;
 }
 
+const optionNames: OptionNames<ResetTokensOptions> = {
+  store: true,
+  send: true,
+  ttlSeconds: true,
+  clock: true,
+};
+
 export interface ResetTokens {
   /** Makes a token (32 random bytes), keeps only its SHA-256 hash with a TTL, and hands the token to `send`. */
   issue(user: { id: string; email: string }): Promise<void>;
@@ -39,6 +54,9 @@ const keyOf = (token: string): string => `reset:${createHash('sha256').update(to
 
 /** Single-use, expiring password-reset tokens, stored only as hashes. */
 export function resetTokens(options: Readonly<ResetTokensOptions>): ResetTokens {
+  checkOptionNames(packageName, 'resetTokens()', options, optionNames, {
+    hints: { ttl: 'ttlSeconds', expiresIn: 'ttlSeconds', deliver: 'send' },
+  });
   const { store, send } = options;
   if (!store || typeof store.take !== 'function')
     throw configError(packageName, 'store', store, 'pass a core Store (memoryStore() or redisStore()).');
