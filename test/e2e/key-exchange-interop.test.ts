@@ -158,6 +158,8 @@ describe('key exchange: a node:crypto client written from the protocol document'
     expect(answer.header.typ).toBe('sw-res');
     expect(answer.header.rid).toBe(jti);
     expect(answer.header.kid).toBe(proof.channel);
+    // The status is bound into the protected header (section 5).
+    expect(answer.header.sts).toBe(201);
     expect(answer.header).toMatchObject({ htm: 'POST', htu });
     expect(Math.abs((answer.header.iat as number) - now())).toBeLessThanOrEqual(60);
     expect(proof.channel).toMatch(/^c[A-Za-z0-9_-]{22}$/);
@@ -206,6 +208,8 @@ describe('key exchange: a node:crypto client written from the protocol document'
     expect(res.headers.get('cache-control')).toContain('no-store');
     const { header, plaintext } = open(await res.text(), channel.key);
     expect(header.typ).toBe('sw-res');
+    // Section 7: the HTTP status is authenticated as `sts`; a client refuses an answer whose status differs.
+    expect(header.sts).toBe(res.status);
     expect(header.kid).toBe(channel.id);
     expect(header.rid).toBe(jti);
     expect(header).toMatchObject({ htm, htu });

@@ -107,7 +107,7 @@ function encryptJsonResponses(
     const bytes = Buffer.from(JSON.stringify(body) ?? 'null', 'utf8');
     let jwe: string;
     try {
-      jwe = sealResponse(ctx.clock, key, channelId, header, bytes);
+      jwe = sealResponse(ctx.clock, key, channelId, header, res.statusCode, bytes);
     } catch (error) {
       next(error);
       return res;

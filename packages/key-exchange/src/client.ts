@@ -43,7 +43,8 @@ export interface KeyExchangeClient {
   /**
    * Sends an encrypted request (establishing first if needed) and returns a Response whose body is the decrypted
    * JSON. Plaintext error responses are returned as they came. On `invalid_envelope` (an expired channel) it
-   * re-establishes once and retries.
+   * re-establishes once and retries. A sealed answer whose `rid`, `kid`, `htm`, `htu` or status (`sts`) does not
+   * match the request and the HTTP status throws `invalid_response`.
    */
   fetch(path: string, init?: EncryptedRequestInit): Promise<Response>;
   /** The current channel id, if any. */
@@ -178,7 +179,10 @@ export function createKeyExchangeClient(options: KeyExchangeClientOptions = {}):
     if (
       protectedHeader.kid !== proof.channel ||
       protectedHeader.rid !== id ||
-      protectedHeader.typ !== 'sw-res'
+      protectedHeader.typ !== 'sw-res' ||
+      protectedHeader.sts !== 201 ||
+      protectedHeader.htm !== 'POST' ||
+      protectedHeader.htu !== sessionKeyPath
     ) {
       throw new KeyExchangeClientError(0, 'invalid_proof', 'The server did not prove it holds the key.');
     }
@@ -226,7 +230,15 @@ export function createKeyExchangeClient(options: KeyExchangeClientOptions = {}):
       keyManagementAlgorithms: ['dir'],
       contentEncryptionAlgorithms: ['A256GCM'],
     });
-    if (protectedHeader.typ !== 'sw-res' || protectedHeader.rid !== requestId || protectedHeader.kid !== id) {
+    // The status is authenticated too (`sts`): an intermediary cannot turn a refusal into a success.
+    if (
+      protectedHeader.typ !== 'sw-res' ||
+      protectedHeader.rid !== requestId ||
+      protectedHeader.kid !== id ||
+      protectedHeader.sts !== response.status ||
+      protectedHeader.htm !== method ||
+      protectedHeader.htu !== path
+    ) {
       throw new KeyExchangeClientError(
         response.status,
         'invalid_response',

@@ -158,12 +158,17 @@ function openDirA256gcm(jwe: string, key: KeyObject | Uint8Array): Uint8Array | 
   }
 }
 
-/** Seals a response under the channel key, bound to the request it answers (`rid` = the request's `jti`). */
+/**
+ * Seals a response under the channel key, bound to the request it answers (`rid` = the request's `jti`) and to its
+ * HTTP status (`sts`), which is otherwise outside the authenticated data: an intermediary could turn a refusal
+ * into a success or the reverse.
+ */
 export function sealResponse(
   clock: Clock,
   key: KeyObject | Uint8Array,
   channelId: string,
   request: Pick<EnvelopeHeader, 'htm' | 'htu' | 'jti'>,
+  status: number,
   body: Uint8Array,
 ): string {
   const header = Buffer.from(
@@ -175,6 +180,7 @@ export function sealResponse(
       htm: request.htm,
       htu: request.htu,
       rid: request.jti,
+      sts: status,
       iat: Math.floor(clock.now() / 1000),
     }),
   ).toString('base64url');

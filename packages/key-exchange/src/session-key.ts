@@ -67,6 +67,7 @@ export function sessionKeyHandler(ctx: KeyExchangeContext): RequestHandler {
       ctx.channels.keyOf(channel),
       channel.id,
       header,
+      201,
       Buffer.from(JSON.stringify({ channel: channel.id, expiresAt: new Date(channel.e).toISOString() })),
     );
     ctx.logger.info('key-exchange: channel established', {
