@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createHmac, generateKeyPairSync, randomBytes } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
 import { ShieldwallConfigError } from '@shieldwall/core';
@@ -6,6 +6,12 @@ import { jwtCookies } from '../src/index.js';
 import { cookieHeader, harness, key1, key2, setCookies, type Harness } from './helpers.js';
 
 const b64 = (value: object): string => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+/** An HMAC-SHA256-signed token under any header, so a test can name an algorithm or kid jsonwebtoken won't. */
+const forge = (header: object, claims: object, secret: Uint8Array): string => {
+  const input = `${b64(header)}.${b64(claims)}`;
+  return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
+};
 
 describe('jwt-cookies: verifying access tokens', () => {
   let h: Harness;
@@ -18,6 +24,10 @@ describe('jwt-cookies: verifying access tokens', () => {
   });
   afterEach(() => h.close());
 
+  const validClaims = () => {
+    const iat = Math.floor(h.clock.now() / 1000);
+    return { sub: 'user-1', sid: 'x', iss: 'shieldwall', aud: 'shieldwall', iat, exp: iat + 600 };
+  };
   const me = (token: string) => request(h.app).get('/me').set('Cookie', `at=${token}`);
   const expectRefused = async (token: string, code = 'token_invalid') => {
     const res = await me(token).expect(401);
@@ -53,19 +63,25 @@ describe('jwt-cookies: verifying access tokens', () => {
   });
 
   it('refuses an RS256 token, and an HS256 token made with a public key as the secret', async () => {
+    // Both carry good claims, so only the algorithm (or the signature it names) can refuse them.
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    const claims = { sub: 'user-1', sid: 'x', iss: 'shieldwall', aud: 'shieldwall' };
-    const rs = jwt.sign(claims, privateKey, {
+    const rs = jwt.sign(validClaims(), privateKey, {
       algorithm: 'RS256',
       header: { alg: 'RS256', typ: 'at+jwt', kid: 'k1' },
     });
     await expectRefused(rs);
     const pem = publicKey.export({ type: 'spki', format: 'pem' });
-    const confused = jwt.sign(claims, pem, {
+    const confused = jwt.sign(validClaims(), pem, {
       algorithm: 'HS256',
       header: { alg: 'HS256', typ: 'at+jwt', kid: 'k1' },
     });
     await expectRefused(confused);
+  });
+
+  it('pins the algorithm: a header naming another one is refused even over a good HMAC', async () => {
+    await me(forge({ alg: 'HS256', typ: 'at+jwt', kid: 'k1' }, validClaims(), key1.key)).expect(200);
+    for (const alg of ['RS256', 'HS512', 'ES256', 'hs256'])
+      await expectRefused(forge({ alg, typ: 'at+jwt', kid: 'k1' }, validClaims(), key1.key));
   });
 
   it('refuses a tampered payload', async () => {
@@ -76,15 +92,20 @@ describe('jwt-cookies: verifying access tokens', () => {
   });
 
   it('refuses an unknown or missing kid, and a token from a dropped key', async () => {
-    const [, payload, signature] = access.split('.');
-    await expectRefused(`${b64({ alg: 'HS256', typ: 'at+jwt', kid: 'other' })}.${payload}.${signature}`);
-    await expectRefused(`${b64({ alg: 'HS256', typ: 'at+jwt' })}.${payload}.${signature}`);
-    const claims = { sub: 'user-1', sid: 'x', iss: 'shieldwall', aud: 'shieldwall' };
-    const foreign = jwt.sign(claims, randomBytes(32), {
-      algorithm: 'HS256',
-      header: { alg: 'HS256', typ: 'at+jwt', kid: 'k1' },
-    });
-    await expectRefused(foreign);
+    // Signed with the current key, so a lookup that fell back to it would let these through.
+    await expectRefused(forge({ alg: 'HS256', typ: 'at+jwt', kid: 'other' }, validClaims(), key1.key));
+    await expectRefused(forge({ alg: 'HS256', typ: 'at+jwt' }, validClaims(), key1.key));
+    await expectRefused(forge({ alg: 'HS256', typ: 'at+jwt', kid: 1 }, validClaims(), key1.key));
+    // A foreign secret under our kid, with good claims: only the signature refuses it.
+    await expectRefused(forge({ alg: 'HS256', typ: 'at+jwt', kid: 'k1' }, validClaims(), randomBytes(32)));
+    // k1 dropped from the ring: its token, otherwise good, is refused by the deployment that only has k2.
+    const dropped = harness({ keys: [key2] }, { store: h.store, clock: h.clock });
+    try {
+      const res = await request(dropped.app).get('/me').set('Cookie', `at=${access}`).expect(401);
+      expect(res.body.error.code).toBe('token_invalid');
+    } finally {
+      await dropped.close();
+    }
   });
 
   it('refuses wrong iss or aud, and a token from the future', async () => {
