@@ -89,6 +89,23 @@ describe('CSRF', () => {
     expect((await get({ 'x-csrf-token': mine.token, cookie: mine.cookie })).status).toBe(200);
   });
 
+  it('refuses a token from another session even when both sessions hold the same secret', async () => {
+    // Secrets are per session, so only the session-id comparison can refuse this: give mine theirs.
+    const mine = await loadPage(h.url);
+    const theirs = await loadPage(h.url);
+    const sid = (cookie: string) => `kx:csrf:${cookie.slice(cookie.indexOf('=') + 1)}`;
+    await store.set(sid(mine.cookie), (await store.get(sid(theirs.cookie)))!, 60_000);
+    const before = store.writes();
+    const get = (headers: Record<string, string>) => fetch(`${h.url}/api/security/public-key`, { headers });
+    await expectRefusal(
+      await get({ 'x-csrf-token': theirs.token, cookie: mine.cookie }),
+      403,
+      'csrf_invalid',
+      before,
+    );
+    expect((await get({ 'x-csrf-token': theirs.token, cookie: theirs.cookie })).status).toBe(200);
+  });
+
   it('refuses cross-site Fetch Metadata and foreign origins, and says it varies on them', async () => {
     const page = await loadPage(h.url);
     const before = store.writes();
@@ -124,10 +141,11 @@ describe('CSRF', () => {
   it('ends a session: its tokens stop working', async () => {
     const page = await loadPage(h.url);
     await h.kx.endSession({ headers: { cookie: page.cookie } } as never);
+    const before = store.writes();
     const response = await fetch(`${h.url}/api/security/public-key`, {
       headers: { 'x-csrf-token': page.token, cookie: page.cookie },
     });
-    expect(response.status).toBe(403);
+    await expectRefusal(response, 403, 'csrf_invalid', before);
   });
 });
 
