@@ -527,4 +527,29 @@ describe('cspReporter: behind a body parser that already read the stream', () =>
       .expect(400);
     expect(bad.body.error.code).toBe('invalid_csp_report');
   });
+  it.each([
+    ['express.text()', () => express.text({ type: 'application/csp-report', limit: '1mb' })],
+    ['express.raw()', () => express.raw({ type: 'application/csp-report', limit: '1mb' })],
+  ])('still caps what %s read with a looser limit of its own', async (_name, parser) => {
+    const received: unknown[] = [];
+    const reporter = cspReporter({ version: 5, maxBytes: 1024, onReport: (r) => void received.push(r) });
+    const app = express();
+    app.use(parser());
+    app.use(reporter);
+    const res = await request(app)
+      .post(endpoint)
+      .set('Content-Type', 'application/csp-report')
+      .send(legacyBody({ 'script-sample': 'x'.repeat(4096) }))
+      .expect(413);
+    expect(res.body.error.code).toBe('payload_too_large');
+    expect(received).toEqual([]);
+    expect((await reporter.aggregate()).byVersion).toEqual([]);
+    // the control: the same parser, a report under the cap
+    await request(app)
+      .post(endpoint)
+      .set('Content-Type', 'application/csp-report')
+      .send(legacyBody())
+      .expect(204);
+    expect(received).toHaveLength(1);
+  });
 });
