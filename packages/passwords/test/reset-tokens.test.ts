@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
 import { manualClock, memoryStore, redisStore, type Store } from '@shieldwall/core';
-import { connectRedis, describeWithRedis, uniquePrefix, type ConnectedRedis } from '@shieldwall/test-utils';
+import {
+  connectRedis,
+  describeWithRedis,
+  recordingStore,
+  uniquePrefix,
+  type ConnectedRedis,
+} from '@shieldwall/test-utils';
 import { resetTokens, type ResetDelivery } from '../src/index.js';
 
 describe('resetTokens', () => {
@@ -62,9 +68,15 @@ describe('resetTokens', () => {
   });
 
   it('refuses malformed tokens without touching the store', async () => {
-    const resets = make();
+    const recorded = recordingStore(store);
+    const resets = resetTokens({ store: recorded, clock, send: async (d) => void sent.push(d) });
     for (const bad of [undefined, 42, '', 'a'.repeat(42), 'a'.repeat(44), '!'.repeat(43)])
       await expect(resets.consume(bad)).resolves.toBeUndefined();
+    expect(recorded.calls).toEqual([]);
+    // the control: a well-formed token is looked up (and, unknown, changes nothing)
+    await expect(resets.consume('a'.repeat(43))).resolves.toBeUndefined();
+    expect(recorded.calls.map((c) => c.op)).toEqual(['take']);
+    expect(recorded.changes).toEqual([]);
   });
 
   it('validates its options', () => {

@@ -9,3 +9,10 @@ export {
 export { startSpareRedis, freePort, type SpareRedis } from './redis-server.js';
 export { listen, type RunningServer } from './http.js';
 export { chromiumPath, hasChromium, describeWithChromium, launchChromium } from './browser.js';
+export {
+  recordingStore,
+  type RecordableStore,
+  type RecordingStore,
+  type StoreChange,
+  type StoreOperation,
+} from './recording-store.js';
