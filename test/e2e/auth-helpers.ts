@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Response } from 'supertest';
 import { memoryStore, type Store } from '@shieldwall/core';
 import type { OutboxMessage } from '@shieldwall/reference-app';
+import { recordingStore as recordingStoreOf, type RecordingStore } from '@shieldwall/test-utils';
 import type { TestApp } from '../helpers/reference-app.js';
 
 export const fastHashing = { BCRYPT_COST: '4' };
@@ -68,23 +69,13 @@ export const decode = (token: string, part = 1) =>
   JSON.parse(Buffer.from(token.split('.')[part]!, 'base64url').toString('utf8'));
 export const encode = (value: object): string => Buffer.from(JSON.stringify(value)).toString('base64url');
 
-/** A real memory store that also remembers every key written, so tests can assert that nothing was stored. */
-export function recordingStore(): Store & { written: string[] } {
-  const store = memoryStore();
-  const written: string[] = [];
-  return {
-    ...store,
-    written,
-    set: (key, value, ttl) => (written.push(key), store.set(key, value, ttl)),
-    setIfAbsent: (key, value, ttl) => (written.push(key), store.setIfAbsent(key, value, ttl)),
-    increment: (key, ttl, by) => (written.push(key), store.increment(key, ttl, by)),
-    incrementMember: (key, member, by, ttl) => (
-      written.push(key),
-      store.incrementMember(key, member, by, ttl)
-    ),
-  };
+/**
+ * A real memory store that records every change (writes, deletions, takes, counters), so tests can assert that a
+ * refusal changed nothing: not even a logout everywhere or a burned token.
+ */
+export function recordingStore(): RecordingStore<Store> {
+  return recordingStoreOf(memoryStore());
 }
 
-/** Keys written by the auth feature (refresh families, reset and verification tokens). */
-export const authKeys = (store: { written: string[] }): string[] =>
-  store.written.filter((key) => /^(jwt|pw|verify):/.test(key));
+/** Keys the auth feature changed (refresh families and their revocations, reset and verification tokens). */
+export const authKeys = (store: RecordingStore<Store>): string[] => store.changedKeys(/^(jwt|pw|verify):/);

@@ -146,6 +146,11 @@ describe('reference app: forged and misused tokens', () => {
     await refused(`${header}.${encode({ ...decode(cookies.at!), sub: other!.id })}.${signature}`);
     await refused(`${encode({ ...decode(cookies.at!, 0), kid: 'other' })}.${payload}.${signature}`);
     const claims = decode(cookies.at!);
+    // Signed with the real key under an unknown kid: a lookup that fell back to the current key would accept it.
+    const key = t.services.config.jwtSecrets[0]!.key;
+    await refused(
+      jwt.sign(claims, key, { algorithm: 'HS256', header: { alg: 'HS256', typ: 'at+jwt', kid: 'other' } }),
+    );
     await refused(
       jwt.sign(claims, randomBytes(32), {
         algorithm: 'HS256',

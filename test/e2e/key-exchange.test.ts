@@ -12,8 +12,7 @@ import { openWebChannel } from './key-exchange-helpers.js';
 
 const kek = randomBytes(32);
 const env = { ...fastHashing, WALLET_KEKS: `k1:${kek.toString('base64')}` };
-const kxKeys = (store: { written: string[] }) =>
-  store.written.filter((k) => /^kx:(ch|csrf|sch|ring):/.test(k));
+const kxKeys = (store: ReturnType<typeof recordingStore>) => store.changedKeys(/^kx:(ch|csrf|sch|ring):/);
 
 describe('reference app: GET / and the web key exchange', () => {
   let t: TestApp;

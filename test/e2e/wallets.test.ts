@@ -146,7 +146,12 @@ describe('reference app: /api/wallets over the encrypted channel', () => {
     for await (const row of t.services.wallets.scanSealedKeys(undefined)) rows.push(row);
     expect(rows).toHaveLength(2);
     const stored = JSON.stringify(await Promise.all(rows.map((row) => t.services.wallets.find(row.id))));
-    const haystack = [stored, JSON.stringify(t.logger.lines), store.written.join('\n'), responses.join('\n')]
+    const haystack = [
+      stored,
+      JSON.stringify(t.logger.lines),
+      JSON.stringify(store.changes),
+      responses.join('\n'),
+    ]
       .join('\n')
       .toLowerCase();
     for (const row of rows) {
