@@ -1,44 +1,58 @@
 import type { IncomingMessage } from 'node:http';
 import { BlockList, isIP } from 'node:net';
 import {
+  checkOptionNames,
   configError,
   oneOf,
   positiveInteger,
-  rejectMiddlewareArguments,
   silentLogger,
   systemClock,
   type ChallengeProvider,
   type Clock,
   type Logger,
+  type OptionNames,
   type SendCommand,
 } from '@shieldwall/core';
-import type { OutagePolicy, RateLimitOptions } from './options.js';
+import type { LimiterSettings, OutagePolicy, RateLimitOptions, StoreOptions } from './options.js';
 import { presetFor } from './presets.js';
 
 export const packageName = '@shieldwall/rate-limits';
 
-const knownOptions = new Set<string>([
-  'name',
-  'limit',
-  'windowMs',
-  'challenge',
-  'challengeAction',
-  'maxChallenges',
-  'cost',
-  'skip',
-  'sendCommand',
-  'prefix',
-  'storeTimeoutMs',
-  'retryStoreAfterMs',
-  'onStoreError',
-  'maxMemoryKeys',
-  'clock',
-  'logger',
-  'ipv6Subnet',
-  'allowlist',
-]);
+export const storeOptionNames: OptionNames<StoreOptions> = {
+  sendCommand: true,
+  prefix: true,
+  storeTimeoutMs: true,
+  retryStoreAfterMs: true,
+  onStoreError: true,
+  maxMemoryKeys: true,
+  clock: true,
+  logger: true,
+  ipv6Subnet: true,
+  allowlist: true,
+};
 
-const hints: Readonly<Record<string, string>> = { max: 'limit', window: 'windowMs', store: 'sendCommand' };
+export const limiterOptionNames: OptionNames<LimiterSettings> = {
+  limit: true,
+  windowMs: true,
+  challenge: true,
+  challengeAction: true,
+  maxChallenges: true,
+  cost: true,
+  skip: true,
+};
+
+const optionNames: OptionNames<RateLimitOptions> = {
+  name: true,
+  ...storeOptionNames,
+  ...limiterOptionNames,
+};
+
+// express-rate-limit's names, which people bring with them.
+export const optionHints: Readonly<Record<string, string>> = {
+  max: 'limit',
+  window: 'windowMs',
+  store: 'sendCommand',
+};
 
 /** The validated, defaulted form of the options; built once per limiter, never shared with the caller. */
 export interface ResolvedOptions {
@@ -134,22 +148,9 @@ function objectWith<T>(option: string, value: T | undefined, methods: string[], 
 
 /** Validates everything once, at start-up; the caller's object is read, never written. */
 export function resolveOptions(options: Readonly<RateLimitOptions>): ResolvedOptions {
-  rejectMiddlewareArguments(packageName, 'rateLimit', options);
-  if (typeof options !== 'object' || options === null) {
+  checkOptionNames(packageName, 'rateLimit()', options, optionNames, { hints: optionHints });
+  if (typeof options !== 'object') {
     throw configError(packageName, 'options', options, 'pass an object with at least a `name`.');
-  }
-  for (const key of Object.keys(options)) {
-    if (!knownOptions.has(key)) {
-      const hint = hints[key];
-      throw configError(
-        packageName,
-        key,
-        (options as unknown as Record<string, unknown>)[key],
-        hint
-          ? `unknown option; did you mean \`${hint}\`?`
-          : 'unknown option; see the README for the options.',
-      );
-    }
   }
   const { name } = options;
   if (typeof name !== 'string' || !namePattern.test(name)) {

@@ -22,8 +22,10 @@ describe('rateLimit options', () => {
     [
       "express-rate-limit's `max`",
       { name: 'x', max: 5 },
-      /`max` is 5; unknown option; did you mean `limit`\?/,
+      /rateLimit\(\) has no option `max`; did you mean `limit`\?/,
     ],
+    ['a misspelt name', { name: 'x', windowMS: 1000 }, /no option `windowMS`; did you mean `windowMs`\?/],
+    ['options that are not an object', 'login' as never, /rateLimit\(\) takes an options object; got string/],
   ];
   it.each(bad)('refuses %s at start-up, naming the package', (_label, options, message) => {
     expect(() => rateLimit(options as unknown as RateLimitOptions)).toThrow(ShieldwallConfigError);
@@ -82,5 +84,17 @@ describe('rateLimit options', () => {
     for (const name of Object.keys(rateLimitPresets)) expect(set.get(name).limiterName).toBe(name);
     expect(() => set.get('nope')).toThrow(/`name` is "nope"; use one of login, register/);
     await set.close();
+  });
+
+  it('rateLimiters refuses unknown option names, its own and each limiter’s, before building any limiter', () => {
+    expect(() => rateLimiters({ limit: { login: { limit: 3 } } } as never)).toThrow(
+      '@shieldwall/rate-limits: rateLimiters() has no option `limit`; did you mean `limits`?',
+    );
+    expect(() => rateLimiters({ limits: { login: { max: 3 } } } as never)).toThrow(
+      '@shieldwall/rate-limits: rateLimiters({ limits.login }) has no option `max`; did you mean `limit`?',
+    );
+    expect(() => rateLimiters({ limits: { login: { name: 'other' } } } as never)).toThrow(
+      /rateLimiters\(\{ limits.login \}\) has no option `name`/,
+    );
   });
 });
