@@ -13,7 +13,7 @@ const json = 'application/json';
 const jose = 'application/jose';
 
 /**
- * Content-Type exceptions per route; everything else takes application/json only. Routes listed here with a type
+ * Content-Type exceptions per route; the last entry is what every other path takes. Routes listed here with a type
  * other than application/json parse their own bodies (the guard leaves those unread). A feature that needs
  * another type adds one line here.
  */
@@ -23,13 +23,17 @@ export const bodyRoutes: readonly BodyRoute[] = [
     types: ['application/csp-report', 'application/reports+json', json],
     limit: 64 * 1024,
   },
-  { path: '/api/security/session-key', types: [jose, json] },
+  // The handshake is a JWE and nothing else: JSON gets 415 here, before any parser can call it malformed.
+  { path: '/api/security/session-key', types: [jose] },
   { path: '/api/security/echo', types: [jose, json] },
   { path: '/api/wallets*', types: [jose, json] },
   { path: '/api/activities*', types: [jose, json] },
   // Sign-in, registration and codes take small JSON only (the same cap as those features' own parsers).
   { path: '/api/auth*', types: [json], limit: 16 * 1024 },
   { path: '/api/otp*', types: [json], limit: 16 * 1024 },
+  // Everywhere else an envelope passes unread, so a path with no route answers 404 `not_found`, as it would with any
+  // other body, rather than 415 (route first, then open: docs/protocols/key-exchange.md, section 6).
+  { path: () => true, types: [json, jose] },
 ];
 
 /**

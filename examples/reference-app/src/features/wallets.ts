@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Router, type Response } from 'express';
+import { Router, type NextFunction, type Request, type Response } from 'express';
 import { ShieldwallError, wrapAsync } from '@shieldwall/core';
 import { leakGuard, zeroize } from '@shieldwall/wallet-crypto';
 import type { User } from '../users.js';
@@ -65,19 +65,22 @@ export const mountWallets: Feature = async (app, services, guards) => {
   const { wallets, logger, clock } = services;
   const { sealer } = services;
   const router = Router();
-  // Read the guards per request, so the order in which features replace them does not matter.
-  router.use(
-    function walletAuth(req, res, next) {
+  // Read the guards per request, so the order in which features replace them does not matter. They run per route,
+  // not as router.use: a method or path with no route answers 404 without the channel opening (and spending) its
+  // envelope (docs/protocols/key-exchange.md, section 6).
+  const guarded = [
+    function walletAuth(req: Request, res: Response, next: NextFunction) {
       guards.requireAuth(req, res, next);
     },
-    function walletChannel(req, res, next) {
+    function walletChannel(req: Request, res: Response, next: NextFunction) {
       guards.requireChannel(req, res, next);
     },
     leakGuard({ logger }),
-  );
+  ];
 
   router.post(
     '/',
+    ...guarded,
     wrapAsync(async function createWallet(req, res) {
       const user = currentUser(res);
       if ((await wallets.countByUser(user.id)) >= maxWalletsPerUser) {
@@ -109,6 +112,7 @@ export const mountWallets: Feature = async (app, services, guards) => {
 
   router.get(
     '/',
+    ...guarded,
     wrapAsync(async function listWallets(req, res) {
       const list = await wallets.listByUser(currentUser(res).id);
       res.json({ wallets: list.map(view) });
@@ -117,6 +121,7 @@ export const mountWallets: Feature = async (app, services, guards) => {
 
   router.post(
     '/:id/sign',
+    ...guarded,
     wrapAsync(async function signWithWallet(req, res) {
       const user = currentUser(res);
       const wallet = await wallets.find(String(req.params.id));
