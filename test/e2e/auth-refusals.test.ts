@@ -313,8 +313,19 @@ describe('reference app: password reset', () => {
         .code,
     ).toBe('reset_token_invalid');
     const res = await confirm('<img src=x>', 'a brand new passphrase').expect(400);
-    expect(res.body.error.code).toBe('invalid_request');
+    expect(res.body.error.code).toBe('reset_token_invalid');
     expect(res.text).not.toContain('img');
+    // The reset routes allow 5 requests an hour per client: two more malformed ones, then the shape check.
+    for (const token of ['x'.repeat(44), 42]) {
+      const odd = await t.request
+        .post('/api/auth/password-reset/confirm')
+        .send({ token, password: 'a brand new passphrase' })
+        .expect(400);
+      expect(odd.body.error.code).toBe('reset_token_invalid');
+    }
+    // A body of the wrong shape is still invalid_request.
+    const shape = await t.request.post('/api/auth/password-reset/confirm').send({ token: 'x' }).expect(400);
+    expect(shape.body.error.code).toBe('invalid_request');
   });
 });
 

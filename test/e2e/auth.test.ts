@@ -85,6 +85,12 @@ describe('reference app: the life of a session', () => {
     await t.request.post('/api/auth/verify-email').send({ token }).expect(204);
     const again = await t.request.post('/api/auth/verify-email').send({ token }).expect(400);
     expect(again.body.error.code).toBe('verification_token_invalid');
+    for (const malformed of ['<img src=x>', '', 'x'.repeat(44), 7]) {
+      const res = await t.request.post('/api/auth/verify-email').send({ token: malformed }).expect(400);
+      expect(res.body.error.code).toBe('verification_token_invalid');
+      expect(res.text).not.toContain('img');
+    }
+    expect((await t.services.users.findByEmail('b@example.com'))!.emailVerified).toBe(true);
   });
 
   it('rehashes a password made with a lower cost at the next sign-in', async () => {

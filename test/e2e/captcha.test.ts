@@ -34,6 +34,14 @@ describe('reference app: registration behind the CAPTCHA gate', () => {
     expect(a.t.services.outbox.messages.map((m) => m.subject)).toEqual(['Confirm your e-mail address']);
   });
 
+  it("takes the token from the body's captchaToken and removes it before the body is validated", async () => {
+    a = await startCaptchaApp();
+    a.provider.reply = () => recaptchaReply(a, 0.9, 'register');
+    await register(a, undefined, { captchaToken: 'token-in-body' }).expect(202);
+    expect(a.provider.calls[0]!.body).toMatchObject({ response: 'token-in-body' });
+    expect(await a.t.services.users.findByEmail(email)).toBeDefined();
+  });
+
   it('asks a low-scoring client for the e-mailed code, and registers it when the code comes back', async () => {
     a = await startCaptchaApp();
     a.provider.reply = () => recaptchaReply(a, 0.3, 'register');

@@ -90,6 +90,17 @@ function defaultToken(req: IncomingMessage): string | undefined {
   return undefined;
 }
 
+/**
+ * Takes the provider's fields out of a parsed body, so the route's own validation sees only its fields: a strict
+ * body check would otherwise refuse a request whose token was already spent at the provider.
+ */
+function stripTokenFields(req: IncomingMessage): void {
+  const body = (req as { body?: unknown }).body;
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return;
+  for (const field of tokenFields)
+    if (Object.hasOwn(body, field)) delete (body as Record<string, unknown>)[field];
+}
+
 const defaultSubject = (req: IncomingMessage): string => `ip:${getClientInfo(req).ip}`;
 
 /**
@@ -196,6 +207,8 @@ export function captchaGate(options: Readonly<CaptchaGateOptions>): CaptchaGate 
 
     return wrapAsync(async function captchaGateMiddleware(req, res, next) {
       const context = { action, subject: subjectOf(req, action), req };
+      const token = readToken(req);
+      stripTokenFields(req);
 
       // A rate limiter sharing this provider already checked this request's code: it is consumed, and it counts.
       const verifiedFor = verifiedOnRequest(req);
@@ -216,7 +229,6 @@ export function captchaGate(options: Readonly<CaptchaGateOptions>): CaptchaGate 
 
       let reason: string;
       let result: CaptchaResult | undefined;
-      const token = readToken(req);
       if (!token) reason = 'token_missing';
       else if (token.length > maxTokenLength) reason = 'token_malformed';
       else {

@@ -14,6 +14,11 @@ const publicUser = (user: User) => ({
   createdAt: user.createdAt,
 });
 
+const verificationTokenInvalid = (): ShieldwallError =>
+  new ShieldwallError(400, 'verification_token_invalid', 'This link is invalid, used or expired.');
+const resetTokenInvalid = (): ShieldwallError =>
+  new ShieldwallError(400, 'reset_token_invalid', 'This reset link is invalid, used or expired.');
+
 /**
  * Sign-up, sign-in, refresh, logout, `me` and password reset (SPEC.md), on @shieldwall/jwt-cookies and
  * @shieldwall/passwords. Replaces `guards.requireAuth` (sets `res.locals.user`) and `guards.signIn`.
@@ -95,10 +100,11 @@ export const mountAuth: Feature = async (app, services, guards) => {
 
   // 256-bit single-use tokens: the general api budget is enough here.
   app.post('/api/auth/verify-email', json, async (req, res) => {
-    const { token } = readBody(req.body, ['token'], 'Send a JSON object with the token from the e-mail.');
+    const { token } = readBody(req.body, ['token'], 'Send a JSON object with the token from the e-mail.', {
+      token: verificationTokenInvalid,
+    });
     const userId = await verifications.consume(token);
-    if (!userId || !(await users.update(userId, { emailVerified: true })))
-      throw new ShieldwallError(400, 'verification_token_invalid', 'This link is invalid, used or expired.');
+    if (!userId || !(await users.update(userId, { emailVerified: true }))) throw verificationTokenInvalid();
     res.status(204).end();
   });
 
@@ -148,13 +154,14 @@ export const mountAuth: Feature = async (app, services, guards) => {
       req.body,
       ['token', 'password'],
       'Send a JSON object with the token from the e-mail and the new password.',
+      { token: resetTokenInvalid },
     );
     // The policy is checked before the token is spent, so a refused password does not burn the link.
     const passwordHash = await hasher.hash(password);
     const userId = await resets.consume(token);
     // The link proved the mailbox, so the address counts as verified.
     if (!userId || !(await users.update(userId, { passwordHash, emailVerified: true })))
-      throw new ShieldwallError(400, 'reset_token_invalid', 'This reset link is invalid, used or expired.');
+      throw resetTokenInvalid();
     const revoked = await jwt.revokeUser(userId);
     logger.info('password reset', { user: userId, sessionsRevoked: revoked });
     res.status(204).end();

@@ -20,18 +20,26 @@ export const rules = {
   token: { max: 43, pattern: token },
 } satisfies Record<string, FieldRule>;
 
+/**
+ * Reads exactly `fields` from a JSON body. A body of the wrong shape is 400 `invalid_request`; a field that is
+ * present but whose value breaks its rule is refused with `invalid[field]` when given (a malformed reset link is
+ * `reset_token_invalid`, as an unknown one is), else `invalid_request`.
+ */
 export function readBody<K extends keyof typeof rules>(
   body: unknown,
   fields: readonly K[],
   message: string,
+  invalid: Partial<Record<K, () => ShieldwallError>> = {},
 ): Record<K, string> {
-  const refuse = (): ShieldwallError => new ShieldwallError(400, 'invalid_request', message);
+  const shape = (): ShieldwallError => new ShieldwallError(400, 'invalid_request', message);
+  let field: K | undefined;
+  const refuse = (): ShieldwallError => (field && invalid[field]?.()) || shape();
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw refuse();
   const keys = Object.keys(body);
   if (keys.length !== fields.length || !keys.every((key) => (fields as readonly string[]).includes(key)))
-    throw refuse();
+    throw shape();
   const out = {} as Record<K, string>;
-  for (const field of fields) {
+  for (field of fields) {
     const value: unknown = (body as Record<string, unknown>)[field];
     const rule: FieldRule = rules[field];
     if (typeof value !== 'string' || value.length === 0 || value.length > rule.max) throw refuse();
