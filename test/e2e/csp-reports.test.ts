@@ -1,6 +1,9 @@
 import { cspReporterFor } from '../../examples/reference-app/src/features/csp-reports.js';
 import { placeholderGuards } from '../../examples/reference-app/src/guards.js';
+import { memoryStore } from '@shieldwall/core';
 import { startTestApp, type TestApp } from '../helpers/reference-app.js';
+import { cookieHeader, fastHashing, goodPassword, setCookies, signUp } from './auth-helpers.js';
+import { openWebChannel } from './key-exchange-helpers.js';
 
 const legacy = JSON.stringify({
   'csp-report': {
@@ -113,5 +116,51 @@ describe('reference app: CSP report endpoint', () => {
     const agg = await aggregate();
     expect(agg.byVersion).toEqual([]);
     expect(agg.droppedByVersion).toEqual([]);
+  });
+});
+
+describe('reference app: a CSP report flood does not starve single-use claims', () => {
+  it('after 60 distinct reports on a store with 40 claim slots, refresh and the channel still work', async () => {
+    const store = memoryStore({ maxEntries: 40 });
+    const t = await startTestApp({ ...fastHashing, CSP_VERSION: '4' }, { store });
+    try {
+      await signUp(t, 'flood@example.com');
+      const login = await t.request
+        .post('/api/auth/login')
+        .send({ email: 'flood@example.com', password: goodPassword })
+        .expect(200);
+      const channel = await openWebChannel(t, cookieHeader(setCookies(login)));
+      try {
+        for (let i = 0; i < 60; i++) {
+          const report = JSON.parse(legacy) as { 'csp-report': Record<string, unknown> };
+          report['csp-report']['line-number'] = i;
+          await t.request
+            .post('/api/csp-report-endpoint?version=4')
+            .set('Content-Type', 'application/csp-report')
+            .send(JSON.stringify(report))
+            .expect(204);
+        }
+        const refreshed = await t.request
+          .post('/api/auth/refresh')
+          .set('Cookie', cookieHeader(setCookies(login)))
+          .expect(204);
+        expect(setCookies(refreshed)).toHaveProperty('at');
+        const opened = channel.client.channel;
+        const echoed = await channel.client.fetch('/api/security/echo', {
+          method: 'POST',
+          body: { still: 'open' },
+        });
+        expect(echoed.status).toBe(200);
+        // The same channel answered: the client did not have to open a new one.
+        expect(channel.client.channel).toBe(opened);
+        // And no report was taken for a duplicate because the store was full.
+        expect(violations(t)).toHaveLength(60);
+      } finally {
+        await channel.close();
+      }
+    } finally {
+      await t.close();
+      await store.close();
+    }
   });
 });

@@ -94,8 +94,8 @@ async function readBody(req: Request, maxBytes: number): Promise<unknown> {
   throw new ShieldwallError(400, 'invalid_csp_report', 'The body is not a CSP violation report.');
 }
 
-/** Identical reports from one client share a key; the hash keeps keys short whatever the fields hold. */
-function dedupeKey(report: Readonly<CspReport>): string {
+/** Identical reports from one client share an id; the hash keeps ids short whatever the fields hold. */
+function dedupeId(report: Readonly<CspReport>): string {
   const identity = [
     report.clientIp,
     report.policyVersion,
@@ -108,7 +108,7 @@ function dedupeKey(report: Readonly<CspReport>): string {
     report.column,
     report.sample,
   ];
-  return `dedupe:${createHash('sha256').update(JSON.stringify(identity)).digest('base64url').slice(0, 32)}`;
+  return createHash('sha256').update(JSON.stringify(identity)).digest('base64url').slice(0, 32);
 }
 
 /**
@@ -170,6 +170,14 @@ export function cspReporter(options: Readonly<CspReporterOptions> = {}): CspRepo
   );
   const { onReport, logger } = options;
 
+  // Dedupe is best effort and must cost the store no single-use claim (setIfAbsent): refresh rotation, replay
+  // caches and OAuth state need those, and a report flood would starve them. Each window is one scored set whose
+  // members are report ids; the store bounds its size, so a flood degrades dedupe, never anything else.
+  const firstInWindow = async (report: CspReport): Promise<boolean> => {
+    const window = Math.floor(clock.now() / dedupeWindowMs);
+    return (await store.incrementMember(`dedupe:${window}`, dedupeId(report), 1, dedupeWindowMs * 2)) === 1;
+  };
+
   const accept = async (report: CspReport): Promise<void> => {
     if (report.policyVersion === undefined || report.policyVersion < minVersion) {
       await counts.dropVersion(report.policyVersion);
@@ -181,7 +189,7 @@ export function cspReporter(options: Readonly<CspReporterOptions> = {}): CspRepo
       return;
     }
     if (sampleRate < 1 && !(random() < sampleRate)) return;
-    if (dedupeWindowMs > 0 && !(await store.setIfAbsent(dedupeKey(report), '1', dedupeWindowMs))) return;
+    if (dedupeWindowMs > 0 && !(await firstInWindow(report))) return;
     await counts.record(report);
     logger?.info('csp_violation', { ...report });
     if (onReport) await onReport(report);

@@ -391,6 +391,23 @@ describe('cspReporter: noise, dedupe, sampling', () => {
     expect(h.received).toHaveLength(3);
   });
 
+  it('dedupes without taking single-use claim slots from the shared store', async () => {
+    const { memoryStore } = await import('@shieldwall/core');
+    const store = memoryStore({ maxEntries: 5 });
+    const h = harness({ store });
+    for (let i = 0; i < 20; i++) {
+      await request(h.app)
+        .post(endpoint)
+        .set('Content-Type', 'application/csp-report')
+        .send(legacyBody({ 'line-number': i }))
+        .expect(204);
+    }
+    expect(h.received).toHaveLength(20);
+    // Every claim slot is still free: a refresh rotation or a replay id can still be recorded.
+    for (let i = 0; i < 5; i++) expect(await store.setIfAbsent(`claim:${i}`, '1', 60_000)).toBe(true);
+    await store.close();
+  });
+
   it('samples with the injected random source', async () => {
     const values = [0.1, 0.9, 0.2, 0.6];
     const h = harness({ sampleRate: 0.5, random: () => values.shift() ?? 0, dedupeWindowMs: 0 });
