@@ -105,14 +105,15 @@ describe('memoryStore bounds', () => {
     try {
       const clock = manualClock();
       const store = memoryStore({ clock, sweepIntervalMs: 1000, maxEntries: 2 });
+      await store.set('keep', 'x', 60_000);
       await store.set('old', 'x', 10);
       clock.advance(50);
       jest.advanceTimersByTime(1000);
-      // After the sweep the expired key no longer occupies a slot, so two fresh keys both fit.
+      // Swept, the expired key no longer fills a slot, so a fresh key fits beside 'keep'. Unswept, the store
+      // would be full and evict its least recently written key, which is 'keep', still live.
       await store.set('n1', 'x', 60_000);
-      await store.set('n2', 'x', 60_000);
+      expect(await store.get('keep')).toBe('x');
       expect(await store.get('n1')).toBe('x');
-      expect(await store.get('n2')).toBe('x');
       await store.close();
     } finally {
       jest.useRealTimers();
