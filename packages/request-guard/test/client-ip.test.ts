@@ -2,6 +2,7 @@ import express, { type Express } from 'express';
 import request from 'supertest';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { getClientInfo, ShieldwallConfigError } from '@shieldwall/core';
 import { cloudflareRanges, clientIp, ipRanges, trustRanges, type ClientIpOptions } from '../src/index.js';
 
@@ -139,14 +140,16 @@ describe('clientIp, cloudflare mode', () => {
     });
   });
 
-  it('reads a peer on an IPv6 socket too', async () => {
+  // Skipped, by name and with a warning, on a host without IPv6 loopback; where it runs, a failed listen fails it.
+  const ipv6 = Object.values(networkInterfaces()).some((list) => list?.some((i) => i.address === '::1'));
+  if (!ipv6) console.warn('no IPv6 loopback (::1) on this host: the IPv6 client-ip test is skipped.');
+  (ipv6 ? it : it.skip)(`reads a peer on an IPv6 socket too${ipv6 ? '' : ' [skipped: no ::1]'}`, async () => {
     const ranges = ipRanges(['::1/128']);
     const server = createServer(appWith({ mode: 'cloudflare', cloudflareRanges: ranges }));
-    const listening = await new Promise<boolean>((resolve) => {
-      server.once('error', () => resolve(false));
-      server.listen(0, '::1', () => resolve(true));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '::1', resolve);
     });
-    if (!listening) return; // no IPv6 loopback on this machine
     try {
       const { port } = server.address() as AddressInfo;
       const res = await request(`http://[::1]:${port}`).get('/who').set('CF-Connecting-IP', '203.0.113.9');
