@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import type { Clock, Logger, Store } from '@shieldwall/core';
+import type { Clock, Logger, OptionNames, Store } from '@shieldwall/core';
 import type { CspReport, ReportFilter } from './types.js';
 
 export interface CspReporterOptions {
@@ -53,3 +53,29 @@ export interface CspReporterOptions {
   /** Time source for `receivedAt`. Defaults to the system clock. */
   clock?: Clock;
 }
+
+export const optionNames: OptionNames<CspReporterOptions> = {
+  path: true,
+  version: true,
+  minVersion: true,
+  group: true,
+  publicOrigin: true,
+  maxBytes: true,
+  maxReportsPerRequest: true,
+  maxUrlLength: true,
+  maxSampleLength: true,
+  keepQueryStrings: true,
+  limiter: true,
+  store: true,
+  dedupeWindowMs: true,
+  sampleRate: true,
+  random: true,
+  defaultFilters: true,
+  ignoreDataUris: true,
+  filters: true,
+  onReport: true,
+  logger: true,
+  aggregate: true,
+  aggregateTtlMs: true,
+  clock: true,
+};

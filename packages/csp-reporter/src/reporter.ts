@@ -8,7 +8,7 @@ import {
   memoryStore,
   positiveInteger,
   prefixedStore,
-  rejectMiddlewareArguments,
+  checkOptionNames,
   sendShieldwallError,
   ShieldwallError,
   systemClock,
@@ -17,7 +17,7 @@ import { aggregator } from './aggregate.js';
 import { checkContentType, parseJson, readReportBody } from './body.js';
 import { aboutFilter, dataFilter, extensionFilter, injectedSourceFilter } from './filters.js';
 import { normaliseBody, type NormaliseLimits } from './normalise.js';
-import type { CspReporterOptions } from './options.js';
+import { optionNames, type CspReporterOptions } from './options.js';
 import { checkOrigin, reportingDescriptor } from './reporting.js';
 import { cleanInteger, cleanText } from './sanitise.js';
 import type {
@@ -116,7 +116,9 @@ function dedupeId(report: Readonly<CspReport>): string {
  * every other request on. Accepted reports get 204 with no body, whatever they say.
  */
 export function cspReporter(options: Readonly<CspReporterOptions> = {}): CspReporter {
-  rejectMiddlewareArguments(packageName, 'cspReporter', options);
+  checkOptionNames(packageName, 'cspReporter()', options, optionNames, {
+    hints: { endpoint: 'path', reportUri: 'path', limit: 'maxBytes', sample: 'sampleRate' },
+  });
   const path = checkPath(options.path);
   const group = checkGroup(options.group);
   const version = positiveInteger(packageName, 'version', options.version, 1);
