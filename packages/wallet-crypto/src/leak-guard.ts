@@ -1,11 +1,12 @@
 import type { RequestHandler, Response } from 'express';
 import {
+  checkOptionNames,
   configError,
   positiveInteger,
-  rejectMiddlewareArguments,
   sendError,
   silentLogger,
   type Logger,
+  type OptionNames,
 } from '@shieldwall/core';
 import { packageName } from './errors.js';
 import { defaultKeyLikeField, findPrivateKey, type LeakScanOptions } from './leak-scan.js';
@@ -24,6 +25,13 @@ export interface LeakGuardOptions {
   maxDepth?: number;
 }
 
+const optionNames: OptionNames<LeakGuardOptions> = {
+  logger: true,
+  keyLikeField: true,
+  maxNodes: true,
+  maxDepth: true,
+};
+
 const blockedMessage = 'The response was withheld because it carried secret key material.';
 
 /**
@@ -32,7 +40,7 @@ const blockedMessage = 'The response was withheld because it carried secret key 
  * after anything that encrypts responses (so it sees them in plaintext) and before the handler.
  */
 export function leakGuard(options: Readonly<LeakGuardOptions> = {}): RequestHandler {
-  rejectMiddlewareArguments(packageName, 'leakGuard', options);
+  checkOptionNames(packageName, 'leakGuard()', options, optionNames);
   const logger = options.logger ?? silentLogger;
   if (options.keyLikeField !== undefined && !(options.keyLikeField instanceof RegExp)) {
     throw configError(packageName, 'keyLikeField', options.keyLikeField, 'pass a RegExp.');

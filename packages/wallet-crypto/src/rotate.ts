@@ -1,4 +1,4 @@
-import { configError } from '@shieldwall/core';
+import { checkOptionNames, configError, type OptionNames } from '@shieldwall/core';
 import { isWalletCryptoError, packageName } from './errors.js';
 import type { EnvelopeSealer } from './sealer.js';
 
@@ -52,12 +52,23 @@ export interface RotateOptions {
   signal?: AbortSignal;
 }
 
+const optionNames: OptionNames<RotateOptions> = {
+  sealer: true,
+  records: true,
+  save: true,
+  resumeAfter: true,
+  onProgress: true,
+  progressEvery: true,
+  signal: true,
+};
+
 /**
  * Moves every record to the current KEK with `rewrap` (plaintexts are never decrypted). Failures of one record
  * (`unknown_key`, `decryption_failed`) are counted and listed and the walk goes on; errors from `records` or
  * `save` stop it (the cursor stays at the last saved record, so a rerun with `resumeAfter` repeats nothing).
  */
 export async function rotateKeks(options: Readonly<RotateOptions>): Promise<RotationReport> {
+  checkOptionNames(packageName, 'rotateKeks()', options, optionNames, { hints: { cursor: 'resumeAfter' } });
   const { sealer, records, save, resumeAfter, onProgress, signal } = options;
   if (typeof save !== 'function') throw configError(packageName, 'save', save, 'pass an async function.');
   const every = options.progressEvery ?? 100;

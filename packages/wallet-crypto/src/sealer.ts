@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { configError, rejectMiddlewareArguments } from '@shieldwall/core';
+import { checkOptionNames, configError } from '@shieldwall/core';
 import { dataAad, wrapAad } from './aad.js';
 import { canonicalContext, type EncryptionContext } from './context.js';
 import { decryptionFailed, isWalletCryptoError, packageName, unknownKey } from './errors.js';
@@ -58,7 +58,15 @@ function isProvider(value: Readonly<LocalKek> | KekProvider): value is KekProvid
  * by the current KEK. Format: docs/formats/wallet-envelope.md.
  */
 export function envelopeSealer(options: Readonly<EnvelopeSealerOptions>): EnvelopeSealer {
-  rejectMiddlewareArguments(packageName, 'envelopeSealer', options);
+  checkOptionNames<EnvelopeSealerOptions>(
+    packageName,
+    'envelopeSealer()',
+    options,
+    { keks: true },
+    {
+      hints: { kek: 'keks', keys: 'keks' },
+    },
+  );
   const keks = (options as Partial<EnvelopeSealerOptions> | undefined)?.keks;
   if (!Array.isArray(keks) || keks.length === 0) {
     throw configError(
