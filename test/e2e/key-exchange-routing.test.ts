@@ -14,8 +14,8 @@ describe('reference app: routing before the channel opens an envelope', () => {
   let t: TestApp;
   let store: ReturnType<typeof recordingStore>;
   let channel: ChannelForTests;
-  const kxWrites = () => store.written.filter((key) => key.startsWith('kx:'));
-  const claims = () => store.written.filter((key) => key.startsWith('kx:jti:'));
+  const kxWrites = () => store.changedKeys(/^kx:/);
+  const claims = () => store.changedKeys(/^kx:jti:/);
 
   beforeAll(async () => {
     store = recordingStore();
