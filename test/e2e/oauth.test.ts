@@ -61,8 +61,13 @@ describe('reference app: OAuth sign-in', () => {
       `${family}:${family === 'google' ? '1080' : family === 'github' ? '42' : family === 'vk' ? '777' : '9001'}`,
     ]);
     expect(await t.services.users.count()).toBe(1);
-    // A second sign-in finds the same user.
-    await oauthSignIn(family, request.agent(t.app));
+    // A second sign-in, from another browser, signs the same user in.
+    const other = request.agent(t.app);
+    const again = await oauthSignIn(family, other);
+    expect(again.status).toBe(302);
+    expect(again.headers.location).toBe('/');
+    expect(signedIn(again)).toBe(true);
+    expect((await other.get('/api/auth/me').expect(200)).body.user.id).toBe(me.body.user.id);
     expect(await t.services.users.count()).toBe(1);
   });
 
@@ -136,6 +141,7 @@ describe('reference app: OAuth sign-in', () => {
     expect((await t.request.get(callback).set('Cookie', flowCookie)).status).toBe(302);
     const replay = await t.request.get(callback).set('Cookie', flowCookie);
     expect(replay.status).toBe(403);
+    expect(replay.body.error.code).toBe('oauth_state_mismatch');
     expect(signedIn(replay)).toBe(false);
   });
 
@@ -149,8 +155,13 @@ describe('reference app: OAuth sign-in', () => {
   });
 
   it('is rate limited as an endpoint class', async () => {
+    // Its own budget (30 per 15 minutes), far under the general API one (300 a minute) that every route carries.
     const res = await t.request.get('/api/auth/oauth/google').expect(302);
-    expect(res.headers['x-ratelimit-limit']).toBeDefined();
+    expect(res.headers['ratelimit-policy']).toContain('"oauth"; q=30; w=900');
+    for (let i = 1; i < 30; i += 1) await t.request.get('/api/auth/oauth/google').expect(302);
+    const refused = await t.request.get('/api/auth/oauth/google').expect(429);
+    expect(refused.body.error.code).toBe('rate_limited');
+    expect(refused.headers['set-cookie']).toBeUndefined();
   });
 
   it('production: __Host- Secure flow cookie, redirect URI from PUBLIC_ORIGIN whatever the Host', async () => {

@@ -184,7 +184,9 @@ describe('Telegram Login Widget', () => {
       .query(payload({ first_name: 'Eve' }))
       .set('Cookie', pair);
     expect(replay.status).toBe(403);
+    expect(replay.body.error.code).toBe('oauth_state_mismatch');
     expect(h.profiles).toHaveLength(1);
+    noSession(replay);
   });
 });
 
