@@ -1,5 +1,6 @@
 import { createHash, createHmac, createSecretKey, randomBytes, randomInt, type KeyObject } from 'node:crypto';
 import {
+  checkOptionNames,
   configError,
   constantTimeEqual,
   positiveInteger,
@@ -7,9 +8,20 @@ import {
   ShieldwallError,
   systemClock,
   type Clock,
+  type OptionNames,
   type Store,
 } from '@shieldwall/core';
 import { packageName } from './constants.js';
+
+const codesOptionNames: OptionNames<VerificationCodesOptions> = {
+  store: true,
+  send: true,
+  hashKey: true,
+  ttlMs: true,
+  maxAttempts: true,
+  maxIssuesPerWindow: true,
+  clock: true,
+};
 
 /** Where a code goes: the app's e-mail or SMS sender delivers it. */
 export interface CodeMessage {
@@ -121,6 +133,9 @@ function toKey(value: VerificationCodesOptions['hashKey']): KeyObject | undefine
  * step-up and of the ChallengeProvider that rate limiters use.
  */
 export function verificationCodes(options: Readonly<VerificationCodesOptions>): VerificationCodes {
+  checkOptionNames(packageName, 'verificationCodes()', options, codesOptionNames, {
+    hints: { ttl: 'ttlMs', ttlSeconds: 'ttlMs', secret: 'hashKey' },
+  });
   if (!options || typeof options.store !== 'object' || options.store === null) {
     throw configError(packageName, 'store', options?.store, 'pass a Store (memoryStore() or redisStore()).');
   }

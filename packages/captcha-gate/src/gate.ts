@@ -9,7 +9,7 @@ import {
   positiveInteger,
   prefixedStore,
   readChallengeAnswer,
-  rejectMiddlewareArguments,
+  checkOptionNames,
   silentLogger,
   systemClock,
   verificationRequired,
@@ -17,12 +17,30 @@ import {
   type Clock,
   type Logger,
   type Store,
+  type OptionNames,
 } from '@shieldwall/core';
 import { packageName } from './constants.js';
 import { codeCheckError } from './codes.js';
 import { verifiedOnRequest, type CodeChallengeProvider } from './challenge-provider.js';
 import { CaptchaUnavailableError } from './verifiers/http.js';
 import type { CaptchaResult, CaptchaVerifier } from './verifiers/types.js';
+
+const optionNames: OptionNames<CaptchaGateOptions> = {
+  verifier: true,
+  challenges: true,
+  store: true,
+  hostnames: true,
+  threshold: true,
+  thresholds: true,
+  maxTokenAgeMs: true,
+  timeoutMs: true,
+  onProviderDown: true,
+  requireScore: true,
+  token: true,
+  subject: true,
+  logger: true,
+  clock: true,
+};
 
 export type ProviderDownPolicy = 'challenge' | 'block' | 'allow';
 
@@ -110,7 +128,9 @@ const defaultSubject = (req: IncomingMessage): string => `ip:${getClientInfo(req
  * with `X-Verification-Id` and `X-Verification-Code`.
  */
 export function captchaGate(options: Readonly<CaptchaGateOptions>): CaptchaGate {
-  rejectMiddlewareArguments(packageName, 'captchaGate', options);
+  checkOptionNames(packageName, 'captchaGate()', options, optionNames, {
+    hints: { secret: 'verifier', score: 'threshold', minScore: 'threshold' },
+  });
   if (!options || typeof options.verifier?.verify !== 'function') {
     throw configError(
       packageName,

@@ -1,15 +1,16 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { Secret, TOTP } from 'otpauth';
 import {
+  checkOptionNames,
   configError,
   constantTimeEqual,
   positiveInteger,
   prefixedStore,
-  rejectMiddlewareArguments,
   ShieldwallError,
   systemClock,
   wrapAsync,
   type Clock,
+  type OptionNames,
   type Store,
 } from '@shieldwall/core';
 import { packageName } from './constants.js';
@@ -35,6 +36,15 @@ export interface MfaDevicesOptions {
   /** Defaults to the system clock. */
   clock?: Clock;
 }
+
+const mfaOptionNames: OptionNames<MfaDevicesOptions> = {
+  store: true,
+  issuer: true,
+  enrollmentTtlMs: true,
+  maxFailures: true,
+  failureWindowMs: true,
+  clock: true,
+};
 
 export interface Enrollment {
   /** Base32 secret, for manual entry. */
@@ -89,7 +99,7 @@ const deviceRequired = () =>
  * comes from that device with the id and a current code, each code usable once. See the README's threat model.
  */
 export function mfaDevices(options: Readonly<MfaDevicesOptions>): MfaDevices {
-  rejectMiddlewareArguments(packageName, 'mfaDevices', options);
+  checkOptionNames(packageName, 'mfaDevices()', options, mfaOptionNames);
   if (typeof options?.store !== 'object' || options.store === null) {
     throw configError(packageName, 'store', options?.store, 'pass a Store (memoryStore() or redisStore()).');
   }

@@ -1,5 +1,11 @@
 import type { Request, RequestHandler, Response } from 'express';
-import { configError, rejectMiddlewareArguments, ShieldwallError, wrapAsync } from '@shieldwall/core';
+import {
+  checkOptionNames,
+  configError,
+  ShieldwallError,
+  wrapAsync,
+  type OptionNames,
+} from '@shieldwall/core';
 import { packageName } from './constants.js';
 
 export interface ParticipationOptions {
@@ -14,12 +20,16 @@ export interface ParticipationOptions {
   metric?: string;
 }
 
+const optionNames: OptionNames<ParticipationOptions> = { figure: true, threshold: true, metric: true };
+
 /**
  * 002's participation threshold for signed-in users: 403 `participation_threshold_not_met` (details: `metric`,
  * `threshold`) unless the app's figure for this user reaches the threshold. Mount after authentication.
  */
 export function requireParticipation(options: Readonly<ParticipationOptions>): RequestHandler {
-  rejectMiddlewareArguments(packageName, 'requireParticipation', options);
+  checkOptionNames(packageName, 'requireParticipation()', options, optionNames, {
+    hints: { min: 'threshold', minimum: 'threshold' },
+  });
   if (typeof options?.figure !== 'function') {
     throw configError(packageName, 'figure', options?.figure, 'pass a function (req, res) => number.');
   }

@@ -1,4 +1,10 @@
-import { resolveVerifierOptions, stringList, unitNumber } from './http.js';
+import {
+  checkVerifierOptionNames,
+  resolveVerifierOptions,
+  stringList,
+  unitNumber,
+  verifierOptionNames,
+} from './http.js';
 import { siteverify } from './siteverify.js';
 import type { CaptchaVerifier, VerifierOptions } from './types.js';
 
@@ -16,6 +22,7 @@ export interface HcaptchaOptions extends VerifierOptions {
  * score (undefined): a valid token means a challenge was solved. hCaptcha tokens carry no action.
  */
 export function hcaptcha(options: Readonly<HcaptchaOptions>): CaptchaVerifier {
+  checkVerifierOptionNames('hcaptcha', options, { ...verifierOptionNames, siteKey: true });
   const resolved = resolveVerifierOptions('hcaptcha', options, hcaptchaVerifyUrl);
   const siteKey = options.siteKey;
   return {

@@ -1,4 +1,4 @@
-import { configError, ShieldwallError } from '@shieldwall/core';
+import { checkOptionNames, configError, ShieldwallError, type OptionNames } from '@shieldwall/core';
 import { packageName } from '../constants.js';
 import type { VerifierOptions } from './types.js';
 
@@ -18,6 +18,19 @@ export interface ResolvedVerifierOptions {
   secret: string;
   url: string;
   fetch: typeof fetch;
+}
+
+export const verifierOptionNames: OptionNames<VerifierOptions> = { secret: true, url: true, fetch: true };
+
+/** Refuses unknown option names of a verifier factory, before anything else is checked. */
+export function checkVerifierOptionNames<T extends VerifierOptions>(
+  factory: string,
+  options: Readonly<T> | undefined,
+  names: OptionNames<T>,
+): void {
+  checkOptionNames(packageName, `${factory}()`, options, names, {
+    hints: { secretKey: 'secret', key: 'secret', verifyUrl: 'url' },
+  });
 }
 
 export function resolveVerifierOptions(

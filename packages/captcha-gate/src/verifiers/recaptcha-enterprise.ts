@@ -1,12 +1,14 @@
 import { configError } from '@shieldwall/core';
 import { packageName } from '../constants.js';
 import {
+  checkVerifierOptionNames,
   postForJson,
   resolveVerifierOptions,
   stringList,
   stringOrUndefined,
   timestamp,
   unitNumber,
+  verifierOptionNames,
 } from './http.js';
 import type { CaptchaVerifier, VerifierOptions } from './types.js';
 
@@ -33,6 +35,11 @@ export interface RecaptchaEnterpriseOptions extends VerifierOptions {
  * human-likelihood, as in v3.
  */
 export function recaptchaEnterprise(options: Readonly<RecaptchaEnterpriseOptions>): CaptchaVerifier {
+  checkVerifierOptionNames('recaptchaEnterprise', options, {
+    ...verifierOptionNames,
+    projectId: true,
+    siteKey: true,
+  });
   if (!options?.url && !options?.projectId) {
     throw configError(
       packageName,

@@ -1,4 +1,4 @@
-import { resolveVerifierOptions, unitNumber } from './http.js';
+import { checkVerifierOptionNames, resolveVerifierOptions, unitNumber, verifierOptionNames } from './http.js';
 import { siteverify } from './siteverify.js';
 import type { CaptchaVerifier, VerifierOptions } from './types.js';
 
@@ -9,6 +9,7 @@ export const recaptchaVerifyUrl = 'https://www.google.com/recaptcha/api/siteveri
  * `remoteip`. The score is already human-likelihood (1.0 very likely a human). Tokens live 2 minutes, verify once.
  */
 export function recaptchaV3(options: Readonly<VerifierOptions>): CaptchaVerifier {
+  checkVerifierOptionNames('recaptchaV3', options, verifierOptionNames);
   const resolved = resolveVerifierOptions('recaptchaV3', options, recaptchaVerifyUrl);
   return {
     provider: 'recaptcha',

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { resolveVerifierOptions } from './http.js';
+import { checkVerifierOptionNames, resolveVerifierOptions, verifierOptionNames } from './http.js';
 import { siteverify } from './siteverify.js';
 import type { CaptchaVerifier, VerifierOptions } from './types.js';
 
@@ -12,6 +12,7 @@ export const turnstileVerifyUrl = 'https://challenges.cloudflare.com/turnstile/v
  * live 300 seconds and redeem once.
  */
 export function turnstile(options: Readonly<VerifierOptions>): CaptchaVerifier {
+  checkVerifierOptionNames('turnstile', options, verifierOptionNames);
   const resolved = resolveVerifierOptions('turnstile', options, turnstileVerifyUrl);
   return {
     provider: 'turnstile',
