@@ -1,12 +1,15 @@
 import request from 'supertest';
 import { manualClock } from '@shieldwall/core';
+import { loadConfig } from '@shieldwall/reference-app';
 import { startTestApp, type TestApp } from '../helpers/reference-app.js';
 import {
   fakeProvider,
+  fakeTelegram,
   signTelegram,
   type Family,
   type FakeProvider,
 } from '../../packages/oauth-providers/test/fake-providers.js';
+import type { FakeOidcProvider } from '../../packages/oauth-providers/test/oidc-provider.js';
 import { fastHashing, goodPassword, productionEnv, setCookies, signUp } from './auth-helpers.js';
 
 // The reference app's OAuth routes (SPEC.md) against real fake providers on loopback: the whole flow over HTTP,
@@ -18,11 +21,19 @@ const envName: Record<Family, string> = { google: 'GOOGLE', github: 'GITHUB', vk
 
 let t: TestApp;
 let fakes: Record<Family, FakeProvider>;
+let telegram: FakeOidcProvider;
 const clock = manualClock(Date.now());
+const telegramClient = { clientId: '123456789', clientSecret: 'telegram-secret' };
 
 beforeEach(async () => {
   fakes = {} as Record<Family, FakeProvider>;
-  const env: Record<string, string> = { ...fastHashing, OAUTH_TELEGRAM_BOT_TOKEN: botToken };
+  telegram = await fakeTelegram(telegramClient);
+  const env: Record<string, string> = {
+    ...fastHashing,
+    OAUTH_TELEGRAM_CLIENT_ID: telegramClient.clientId,
+    OAUTH_TELEGRAM_CLIENT_SECRET: telegramClient.clientSecret,
+    OAUTH_TELEGRAM_BASE_URL: telegram.url,
+  };
   for (const family of families) {
     const client = { clientId: `${family}-id`, clientSecret: `${family}-secret` };
     fakes[family] = await fakeProvider(family, client);
@@ -35,7 +46,7 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   await t.close();
-  await Promise.all(families.map((f) => fakes[f].close()));
+  await Promise.all([...families.map((f) => fakes[f].close()), telegram.close()]);
 });
 
 const local = (url: string): string => new URL(url).pathname + new URL(url).search;
@@ -71,7 +82,43 @@ describe('reference app: OAuth sign-in', () => {
     expect(await t.services.users.count()).toBe(1);
   });
 
-  it('Telegram: the widget payload signs the user in', async () => {
+  it('Telegram (OpenID Connect): code, PKCE and nonce, then the session cookies', async () => {
+    const start = await t.agent.get('/api/auth/oauth/telegram').expect(302);
+    const authorize = new URL(start.headers.location as string);
+    expect(authorize.origin).toBe(telegram.url);
+    expect(authorize.searchParams.get('client_id')).toBe('123456789');
+    expect(authorize.searchParams.get('scope')).toBe('openid profile phone');
+    const res = await t.agent.get(local(await telegram.approve(authorize.href)));
+    expect(res.status).toBe(302);
+    expect(signedIn(res)).toBe(true);
+    const me = await t.agent.get('/api/auth/me').expect(200);
+    expect(me.body.user.emailVerified).toBe(false);
+    const user = await t.services.users.findById(me.body.user.id);
+    expect(user?.identities).toEqual(['telegram:31337']);
+  });
+
+  it('Telegram: an ID token for another client is refused: 401, no user, no session', async () => {
+    telegram.claims = { aud: '987654321' };
+    const start = await t.agent.get('/api/auth/oauth/telegram').expect(302);
+    const res = await t.agent.get(local(await telegram.approve(start.headers.location as string)));
+    expect(res.status).toBe(401);
+    expect(res.body.error.code).toBe('oauth_id_token_invalid');
+    expect(signedIn(res)).toBe(false);
+    expect(await t.services.users.count()).toBe(0);
+  });
+
+  it('Telegram: a JWKS that cannot be fetched: 502 oauth_jwks_unavailable, no user', async () => {
+    telegram.jwksMode = 'fail';
+    const start = await t.agent.get('/api/auth/oauth/telegram').expect(302);
+    const res = await t.agent.get(local(await telegram.approve(start.headers.location as string)));
+    expect(res.status).toBe(502);
+    expect(res.body.error.code).toBe('oauth_jwks_unavailable');
+    expect(await t.services.users.count()).toBe(0);
+  });
+
+  it('Telegram legacy widget (only OAUTH_TELEGRAM_BOT_TOKEN set): the signed payload signs the user in', async () => {
+    await t.close();
+    t = await startTestApp({ ...fastHashing, OAUTH_TELEGRAM_BOT_TOKEN: botToken }, { clock });
     const start = await t.agent.get('/api/auth/oauth/telegram').expect(302);
     expect(new URL(start.headers.location as string).searchParams.get('bot_id')).toBe('123456789');
     const fields = signTelegram(botToken, {
@@ -84,6 +131,20 @@ describe('reference app: OAuth sign-in', () => {
     expect(signedIn(res)).toBe(true);
     const me = await t.agent.get('/api/auth/me').expect(200);
     expect(me.body.user.emailVerified).toBe(false);
+  });
+
+  it('refuses OAUTH_TELEGRAM_BOT_TOKEN together with the OpenID client id at start-up', () => {
+    expect(() =>
+      loadConfig(
+        {
+          NODE_ENV: 'test',
+          OAUTH_TELEGRAM_BOT_TOKEN: botToken,
+          OAUTH_TELEGRAM_CLIENT_ID: '1',
+          OAUTH_TELEGRAM_CLIENT_SECRET: 's',
+        },
+        { persistDevSecrets: false },
+      ),
+    ).toThrow(/OAUTH_TELEGRAM_BOT_TOKEN .* exclude each other/);
   });
 
   it('links to an existing account by an e-mail the provider verified (Google)', async () => {
@@ -145,7 +206,9 @@ describe('reference app: OAuth sign-in', () => {
     expect(signedIn(replay)).toBe(false);
   });
 
-  it('refuses a Telegram payload with a bad hash: 401, no user', async () => {
+  it('refuses a legacy Telegram payload with a bad hash: 401, no user', async () => {
+    await t.close();
+    t = await startTestApp({ ...fastHashing, OAUTH_TELEGRAM_BOT_TOKEN: botToken }, { clock });
     await t.agent.get('/api/auth/oauth/telegram').expect(302);
     const fields = signTelegram(botToken, { id: '1', auth_date: String(Math.floor(clock.now() / 1000)) });
     const res = await t.agent.get('/api/auth/oauth/telegram/callback').query({ ...fields, id: '2' });

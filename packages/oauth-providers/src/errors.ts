@@ -59,6 +59,59 @@ export function telegramExpired(): ShieldwallError {
   );
 }
 
+/** 502: the provider's OpenID discovery document could not be read, or does not describe a usable provider. */
+export function discoveryFailed(cause?: unknown): ShieldwallError {
+  return new ShieldwallError(
+    502,
+    'oauth_discovery_failed',
+    'The sign-in provider could not be reached; try again later.',
+    cause === undefined ? {} : { cause },
+  );
+}
+
+/** 502: the provider's signing keys (JWKS) could not be fetched, so no ID token can be checked. */
+export function jwksUnavailable(cause?: unknown): ShieldwallError {
+  return new ShieldwallError(
+    502,
+    'oauth_jwks_unavailable',
+    "The sign-in provider's signing keys could not be fetched; try again later.",
+    cause === undefined ? {} : { cause },
+  );
+}
+
+/**
+ * 401: the ID token does not verify: bad signature, a key not in the provider's JWKS, an algorithm other than the
+ * ones discovery announces (`none`, HS256), or the wrong `iss`, `aud` or `azp`.
+ */
+export function idTokenInvalid(cause?: unknown): ShieldwallError {
+  return new ShieldwallError(
+    401,
+    'oauth_id_token_invalid',
+    'The sign-in could not be verified; sign in again.',
+    cause === undefined ? {} : { cause },
+  );
+}
+
+/** 401: the ID token has expired, or its `iat` is in the future or too old. */
+export function idTokenExpired(cause?: unknown): ShieldwallError {
+  return new ShieldwallError(
+    401,
+    'oauth_id_token_expired',
+    'The sign-in has expired; sign in again.',
+    cause === undefined ? {} : { cause },
+  );
+}
+
+/** 401: the ID token's `nonce` is missing or is not the one this browser's sign-in sent. */
+export function nonceMismatch(cause?: unknown): ShieldwallError {
+  return new ShieldwallError(
+    401,
+    'oauth_nonce_mismatch',
+    'The sign-in could not be verified; sign in again.',
+    cause === undefined ? {} : { cause },
+  );
+}
+
 /** What a failure reason carried through passport's `fail()` maps to. */
 export interface FailureInfo {
   code: 'oauth_state_mismatch' | 'oauth_telegram_invalid' | 'oauth_telegram_expired';

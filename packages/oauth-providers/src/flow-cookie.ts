@@ -4,7 +4,7 @@ import { constantTimeEqual, type Clock, type Store } from '@shieldwall/core';
 import type { OAuthProviderName } from './types.js';
 
 // The flow cookie replaces the server session passport-oauth2 would otherwise need. It holds the `state` handle,
-// the PKCE verifier and the expiry, signed with HMAC-SHA256 under the configured key, in a cookie per provider so
+// the PKCE verifier, the OpenID nonce and the expiry, signed with HMAC-SHA256 under the configured key, in a cookie per provider so
 // parallel flows at two providers do not collide. Format: `v1.<base64url(JSON)>.<base64url(mac)>`; the MAC covers
 // the version, the cookie name (and so the provider) and the payload.
 
@@ -14,14 +14,16 @@ export interface Flow {
   provider: OAuthProviderName;
   /** The `state` sent to the provider; also the single-use id. */
   state: string;
-  /** The PKCE verifier; empty for Telegram. */
+  /** The PKCE verifier; empty for the legacy Telegram widget. */
   verifier: string;
+  /** The OpenID Connect nonce the ID token must carry; empty for plain OAuth 2 providers. */
+  nonce: string;
   /** Epoch ms after which the flow is refused. */
   expiresAt: number;
 }
 
 export interface FlowCookies {
-  start(res: ServerResponse, provider: OAuthProviderName, verifier: string): string;
+  start(res: ServerResponse, provider: OAuthProviderName, verifier: string, nonce?: string): string;
   /**
    * Reads, clears and checks the provider's flow cookie, then records its state as used. Resolves with the flow,
    * or undefined for anything wrong: missing, forged, expired, for another provider, state not matching, or used.
@@ -77,19 +79,20 @@ export function flowCookies(options: FlowCookieOptions): FlowCookies {
         typeof flow.provider !== 'string' ||
         typeof flow.state !== 'string' ||
         typeof flow.verifier !== 'string' ||
-        typeof flow.expiresAt !== 'number'
+        typeof flow.expiresAt !== 'number' ||
+        (flow.nonce !== undefined && typeof flow.nonce !== 'string')
       )
         return undefined;
-      return flow as Flow;
+      return { ...flow, nonce: flow.nonce ?? '' } as Flow;
     } catch {
       return undefined;
     }
   };
 
   return {
-    start(res, provider, verifier) {
+    start(res, provider, verifier, nonce = '') {
       const state = b64(randomBytes(32));
-      const flow: Flow = { provider, state, verifier, expiresAt: clock.now() + ttlMs };
+      const flow: Flow = { provider, state, verifier, nonce, expiresAt: clock.now() + ttlMs };
       const name = nameOf(provider);
       const payload = b64(JSON.stringify(flow));
       const maxAge = Math.ceil(ttlMs / 1000);

@@ -6,7 +6,9 @@ export type {
   OAuthProviderName,
   OAuthProvidersConfig,
   OAuthProvidersOptions,
+  OidcClientOptions,
   TelegramOptions,
+  TelegramWidgetOptions,
 } from './types.js';
 export {
   telegramCheck,

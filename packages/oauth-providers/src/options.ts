@@ -16,14 +16,28 @@ import type {
   OAuthClientOptions,
   OAuthProvidersOptions,
   OAuthProviderName,
-  TelegramOptions,
+  OidcClientOptions,
+  TelegramWidgetOptions,
 } from './types.js';
+
+/** An OpenID provider's options, checked, with defaults applied. */
+export interface ParsedOidc {
+  clientId: string;
+  clientSecret: string;
+  issuer: string;
+  scope: string[];
+}
+
+export type OidcName = 'google' | 'telegram';
 
 export interface ParsedOptions {
   origin: string;
   basePath: string;
-  clients: Partial<Record<Exclude<OAuthProviderName, 'telegram'>, OAuthClientOptions>>;
-  telegram: (TelegramOptions & { maxAgeSeconds: number; botId: string }) | undefined;
+  clients: Partial<Record<'github' | 'vk' | 'yandex', OAuthClientOptions>>;
+  oidc: Partial<Record<OidcName, ParsedOidc>>;
+  /** The legacy widget, only when `providers.telegram.legacyWidget` is true. */
+  telegram: (TelegramWidgetOptions & { maxAgeSeconds: number; botId: string }) | undefined;
+  jwksRefreshMs: number;
   key: KeyObject;
   secure: boolean;
   store: Store;
@@ -37,7 +51,13 @@ export interface ParsedOptions {
   onProfile: OAuthProvidersOptions['onProfile'];
 }
 
-const oauthNames = ['google', 'github', 'vk', 'yandex'] as const;
+const oauthNames = ['github', 'vk', 'yandex'] as const;
+
+export const oidcDefaults: Record<OidcName, { issuer: string; scope: readonly string[] }> = {
+  // Telegram's documented issuer; discovery at https://oauth.telegram.org/.well-known/openid-configuration.
+  telegram: { issuer: 'https://oauth.telegram.org', scope: ['openid', 'profile', 'phone'] },
+  google: { issuer: 'https://accounts.google.com', scope: ['openid', 'email', 'profile'] },
+};
 
 function httpUrl(option: string, value: unknown, originOnly: boolean): string {
   let parsed: URL | undefined;
@@ -94,7 +114,29 @@ function client(name: string, value: OAuthClientOptions): OAuthClientOptions {
   return { ...value, ...(value.scope ? { scope: value.scope.map(String) } : {}) };
 }
 
-function telegram(value: TelegramOptions): ParsedOptions['telegram'] {
+function oidc(name: OidcName, value: OidcClientOptions): ParsedOidc {
+  if (typeof value !== 'object' || value === null)
+    throw configError(packageName, `providers.${name}`, value, 'pass { clientId, clientSecret }.');
+  if (typeof value.clientId !== 'string' || value.clientId === '')
+    throw configError(packageName, `providers.${name}.clientId`, value.clientId, 'pass the client id.');
+  if (typeof value.clientSecret !== 'string' || value.clientSecret === '')
+    throw configError(packageName, `providers.${name}.clientSecret`, '(hidden)', 'pass the client secret.');
+  const issuer =
+    value.issuer === undefined
+      ? oidcDefaults[name].issuer
+      : httpUrl(`providers.${name}.issuer`, value.issuer, false).replace(/\/+$/, '');
+  const scope = value.scope ?? oidcDefaults[name].scope;
+  if (!Array.isArray(scope) || scope.some((s) => typeof s !== 'string') || !scope.includes('openid'))
+    throw configError(
+      packageName,
+      `providers.${name}.scope`,
+      scope,
+      'pass an array of scope strings that includes "openid".',
+    );
+  return { clientId: value.clientId, clientSecret: value.clientSecret, issuer, scope: scope.map(String) };
+}
+
+function telegramWidget(value: TelegramWidgetOptions): ParsedOptions['telegram'] {
   const botId =
     typeof value?.botToken === 'string' ? /^(\d+):[\w-]{20,}$/.exec(value.botToken)?.[1] : undefined;
   if (!botId)
@@ -119,6 +161,28 @@ function telegram(value: TelegramOptions): ParsedOptions['telegram'] {
       'pass at most 86400 (one day).',
     );
   return { ...value, maxAgeSeconds, botId };
+}
+
+/** OpenID Connect unless the legacy widget is asked for by name; a bare bot token is a mistake, not a choice. */
+function telegram(value: unknown): Pick<ParsedOptions, 'telegram'> & { oidc?: ParsedOidc } {
+  if (typeof value === 'object' && value !== null && 'legacyWidget' in value) {
+    if (value.legacyWidget !== true)
+      throw configError(
+        packageName,
+        'providers.telegram.legacyWidget',
+        value.legacyWidget,
+        'pass true to use the legacy Login Widget, or leave it out for OpenID Connect.',
+      );
+    return { telegram: telegramWidget(value as TelegramWidgetOptions) };
+  }
+  if (typeof value === 'object' && value !== null && 'botToken' in value)
+    throw configError(
+      packageName,
+      'providers.telegram.botToken',
+      '(hidden)',
+      'Telegram sign-in is OpenID Connect: pass { clientId, clientSecret } from @BotFather (Bot Settings, Web Login). To keep the weaker legacy widget, pass { legacyWidget: true, botToken }.',
+    );
+  return { telegram: undefined, oidc: oidc('telegram', value as OidcClientOptions) };
 }
 
 /** Validates once, at start-up; never changes the caller's object. */
@@ -161,11 +225,16 @@ export function parseOptions(options: Readonly<OAuthProvidersOptions>): ParsedOp
     const value = providers[name];
     if (value !== undefined) clients[name] = client(name, value);
   }
-  const unknown = Object.keys(providers).filter((n) => ![...oauthNames, 'telegram'].includes(n as never));
+  const unknown = Object.keys(providers).filter(
+    (n) => ![...oauthNames, 'google', 'telegram'].includes(n as never),
+  );
   if (unknown.length > 0)
     throw configError(packageName, 'providers', unknown, 'use google, github, vk, yandex or telegram.');
-  const tg = providers.telegram === undefined ? undefined : telegram(providers.telegram);
-  if (Object.keys(clients).length === 0 && !tg)
+  const oidcClients: ParsedOptions['oidc'] = {};
+  if (providers.google !== undefined) oidcClients.google = oidc('google', providers.google);
+  const tg = providers.telegram === undefined ? { telegram: undefined } : telegram(providers.telegram);
+  if (tg.oidc) oidcClients.telegram = tg.oidc;
+  if (Object.keys(clients).length === 0 && Object.keys(oidcClients).length === 0 && !tg.telegram)
     throw configError(packageName, 'providers', providers, 'configure at least one provider.');
 
   const ownStore = options.store ? undefined : memoryStore({ clock: options.clock ?? systemClock });
@@ -173,7 +242,9 @@ export function parseOptions(options: Readonly<OAuthProvidersOptions>): ParsedOp
     origin,
     basePath,
     clients,
-    telegram: tg,
+    oidc: oidcClients,
+    telegram: tg.telegram,
+    jwksRefreshMs: positiveInteger(packageName, 'jwksRefreshMs', options.jwksRefreshMs, 60_000),
     key: stateKey(options.stateKey),
     secure: options.secure ?? true,
     store: prefixedStore(options.store ?? ownStore!, 'oauth:'),

@@ -11,22 +11,24 @@ import {
   providerError,
 } from './errors.js';
 import { flowCookies, type FlowCookies } from './flow-cookie.js';
-import { callbackUrl, parseOptions, type ParsedOptions } from './options.js';
+import { callbackUrl, oidcDefaults, parseOptions, type OidcName, type ParsedOptions } from './options.js';
 import type { StrategyContext } from './providers/common.js';
 import { githubStrategy } from './providers/github.js';
-import { googleStrategy } from './providers/google.js';
 import { TelegramStrategy } from './providers/telegram.js';
 import { vkStrategy } from './providers/vk-id.js';
 import { yandexStrategy } from './providers/yandex.js';
 import { authenticate, describeError, type PassportInstance } from './passport-run.js';
 import { telegramCallback, telegramStart } from './telegram-routes.js';
 import { flowContext } from './transport.js';
+import { oidcClient } from './oidc/client.js';
+import { jwks } from './oidc/jwks.js';
+import { googleProfile, telegramProfile } from './oidc/profiles.js';
+import { oidcCallback, oidcStart } from './oidc/routes.js';
 import type { OAuthProfile, OAuthProvidersOptions, OAuthProviderName } from './types.js';
 
-type OAuthName = Exclude<OAuthProviderName, 'telegram'>;
+type OAuthName = Exclude<OAuthProviderName, 'telegram' | 'google'>;
 
 const builders: Record<OAuthName, (ctx: StrategyContext) => OAuth2Strategy> = {
-  google: googleStrategy,
   github: githubStrategy,
   vk: vkStrategy,
   yandex: yandexStrategy,
@@ -63,6 +65,36 @@ export function oauthProviders(options: Readonly<OAuthProvidersOptions>): OAuthP
     passport.use(name, strategy);
     router.get(`${config.basePath}/${name}`, startHandler(passport, name));
     router.get(`${config.basePath}/${name}/callback`, callbackHandler(passport, name, config, cookies));
+  }
+  // One key cache for all OpenID providers, keyed by JWKS URI.
+  const keys = jwks({
+    transport: { fetch: config.fetch, timeoutMs: config.timeoutMs },
+    clock: config.clock,
+    maxAgeMs: 3_600_000,
+    refreshMs: config.jwksRefreshMs,
+  });
+  for (const name of Object.keys(config.oidc) as OidcName[]) {
+    const parsed = config.oidc[name]!;
+    const client = oidcClient(
+      {
+        ...parsed,
+        // Google documents ID tokens whose `iss` is the bare host as well as the https URL.
+        issuerAliases:
+          name === 'google' && parsed.issuer === oidcDefaults.google.issuer ? ['accounts.google.com'] : [],
+        redirectUri: callbackUrl(config, name),
+        profile: name === 'google' ? googleProfile : telegramProfile,
+      },
+      {
+        transport: { fetch: config.fetch, timeoutMs: config.timeoutMs },
+        clock: config.clock,
+        jwks: keys,
+        discoveryTtlMs: 3_600_000,
+        idTokenMaxAgeSeconds: 600,
+        skewSeconds: 60,
+      },
+    );
+    router.get(`${config.basePath}/${name}`, oidcStart(client, name, config, cookies));
+    router.get(`${config.basePath}/${name}/callback`, oidcCallback(client, name, config, cookies));
   }
   if (config.telegram) {
     passport.use(

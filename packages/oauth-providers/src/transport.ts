@@ -36,7 +36,7 @@ export interface TransportOptions {
 /** Per request: where an exception thrown inside a strategy's callback goes, so the request is answered. */
 export const flowContext = new AsyncLocalStorage<{ fail(err: unknown): void }>();
 
-async function readCapped(res: Response, maxBytes: number): Promise<string> {
+export async function readCapped(res: Response, maxBytes: number): Promise<string> {
   const declared = Number(res.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > maxBytes) {
     await res.body?.cancel();

@@ -24,6 +24,13 @@ export interface OAuthProfile {
    * chosen address). Never link an existing account by an e-mail whose `emailVerified` is false.
    */
   emailVerified: boolean;
+  /** A phone number in E.164 form (`+15551234567`), when the provider shares one (Telegram, with the `phone` scope). */
+  phone: string | null;
+  /**
+   * True only when the provider vouches for `phone`: Telegram accounts are registered by their phone number, so a
+   * number Telegram shares is verified. The app may then mark it verified without sending its own SMS code.
+   */
+  phoneVerified: boolean;
 }
 
 /** Overrides of single endpoints; `baseUrl` is usually enough. */
@@ -50,7 +57,33 @@ export interface OAuthClientOptions {
   scope?: readonly string[];
 }
 
-export interface TelegramOptions {
+/**
+ * An OpenID Connect provider (Google, Telegram): discovery, authorization code with PKCE S256, `state` and
+ * `nonce`, the code exchanged with the client secret, and the ID token verified against the provider's JWKS.
+ */
+export interface OidcClientOptions {
+  /** Google: the OAuth client id. Telegram: the bot's numeric id, shown by @BotFather as the Client ID. */
+  clientId: string;
+  /** Sent to the token endpoint (HTTP Basic, or the form when the provider only takes that). Never logged. */
+  clientSecret: string;
+  /**
+   * The issuer: discovery is read from `${issuer}/.well-known/openid-configuration`, whose `issuer` must equal
+   * it, and ID tokens must carry it as `iss`. Tests and gateways point it elsewhere. Defaults to
+   * `https://oauth.telegram.org` (Telegram) or `https://accounts.google.com` (Google).
+   */
+  issuer?: string;
+  /** Scopes to request; must include `openid`. Defaults: Telegram `openid profile phone`, Google `openid email profile`. */
+  scope?: readonly string[];
+}
+
+/**
+ * The legacy Telegram Login Widget: user data signed with an HMAC keyed by the bot token, no code exchange, no
+ * `state` at the provider. Weaker than OpenID Connect (anyone holding the bot token can mint logins, and the bot
+ * token also controls the bot); only for bots that cannot use Telegram's OpenID Connect login yet.
+ */
+export interface TelegramWidgetOptions {
+  /** Must be `true`: the widget is never chosen by accident. */
+  legacyWidget: true;
   /** The bot token from @BotFather (`123456:ABC...`); the HMAC key is SHA-256 of it. Never logged. */
   botToken: string;
   /** Replaces `https://oauth.telegram.org` for the redirect. Defaults to Telegram's host. */
@@ -59,8 +92,11 @@ export interface TelegramOptions {
   maxAgeSeconds?: number;
 }
 
+/** Telegram: OpenID Connect by default, the legacy widget only when asked for by name. */
+export type TelegramOptions = OidcClientOptions | TelegramWidgetOptions;
+
 export interface OAuthProvidersConfig {
-  google?: OAuthClientOptions;
+  google?: OidcClientOptions;
   github?: OAuthClientOptions;
   vk?: OAuthClientOptions;
   yandex?: OAuthClientOptions;
@@ -99,6 +135,11 @@ export interface OAuthProvidersOptions {
   fetch?: typeof fetch;
   /** Time allowed for each call to a provider. Defaults to 10 000 ms. */
   timeoutMs?: number;
+  /**
+   * OpenID providers: the least time between two JWKS fetches caused by an ID token whose `kid` is not in the
+   * cached key set (the provider rotated its keys). Defaults to 60 000 ms (one minute).
+   */
+  jwksRefreshMs?: number;
   /** How long a started sign-in may take. Defaults to 600 000 ms (10 minutes). */
   stateTtlMs?: number;
   /** Where to send the browser when `onProfile` did not answer. Defaults to `/`. */

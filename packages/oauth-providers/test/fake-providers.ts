@@ -1,11 +1,12 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import express, { type Request } from 'express';
 import { listen, type RunningServer } from '@shieldwall/test-utils';
+import { fakeOidcProvider, type FakeOidcProvider } from './oidc-provider.js';
 
 // Small real authorization servers on loopback, one per provider family, speaking each provider's authorize,
 // token and user-info format closely enough that the real client path (fetch, headers, forms) runs end to end.
 // They check what the real providers check (S256 verifier, redirect_uri, client auth, VK's device_id) and record
-// what they saw so tests can assert on it.
+// what they saw so tests can assert on it. Google is an OpenID provider (oidc-provider.ts), as Telegram is.
 
 export type Family = 'google' | 'github' | 'vk' | 'yandex';
 
@@ -32,8 +33,32 @@ export interface FakeProvider {
   close(): Promise<void>;
 }
 
-const paths: Record<Family, { authorize: string; token: string; userInfo: string; emails?: string }> = {
-  google: { authorize: '/o/oauth2/v2/auth', token: '/token', userInfo: '/v1/userinfo' },
+export const googlePaths = { authorize: '/o/oauth2/v2/auth', token: '/token', jwks: '/oauth2/v3/certs' };
+export const telegramPaths = { authorize: '/auth', token: '/token', jwks: '/.well-known/jwks.json' };
+
+/** Telegram's ID token claims as its OpenID login sends them; `phone_number` only with the `phone` scope. */
+export const telegramClaims = {
+  sub: '31337',
+  id: 31337,
+  name: 'Ada L',
+  preferred_username: 'ada_l',
+  picture: 'https://t.me/i/userpic/320/ada.jpg',
+};
+export const telegramPhone = { phone_number: '+15551234567' };
+
+export function fakeTelegram(client: { clientId: string; clientSecret: string }): Promise<FakeOidcProvider> {
+  return fakeOidcProvider({
+    client,
+    paths: telegramPaths,
+    profile: telegramClaims,
+    scopedClaims: { phone: telegramPhone },
+  });
+}
+
+const paths: Record<
+  Exclude<Family, 'google'>,
+  { authorize: string; token: string; userInfo: string; emails?: string }
+> = {
   github: {
     authorize: '/login/oauth/authorize',
     token: '/login/oauth/access_token',
@@ -84,6 +109,7 @@ export async function fakeProvider(
   family: Family,
   client: { clientId: string; clientSecret: string },
 ): Promise<FakeProvider> {
+  if (family === 'google') return fakeOidcProvider({ client, paths: googlePaths, profile: defaults.google });
   const p = paths[family];
   const grants = new Map<string, Grant>();
   const tokens = new Set<string>();

@@ -3,7 +3,8 @@ import express from 'express';
 import request from 'supertest';
 import { errorHandler, manualClock, memoryStore, type ManualClock, type Store } from '@shieldwall/core';
 import { oauthProviders, type OAuthProfile, type OAuthProvidersOptions } from '../src/index.js';
-import { fakeProvider, type Family, type FakeProvider } from './fake-providers.js';
+import { fakeProvider, fakeTelegram, type Family, type FakeProvider } from './fake-providers.js';
+import type { FakeOidcProvider } from './oidc-provider.js';
 
 export const origin = 'https://app.example.test';
 export const botToken = '123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw_';
@@ -17,7 +18,9 @@ export interface LogEntry {
 export interface Harness {
   app: express.Express;
   agent: ReturnType<typeof request.agent>;
-  fakes: Record<Family, FakeProvider>;
+  fakes: Record<Exclude<Family, 'google'>, FakeProvider> & { google: FakeOidcProvider };
+  /** Telegram's OpenID provider (unused when the harness runs the legacy widget). */
+  tg: FakeOidcProvider;
   profiles: OAuthProfile[];
   clock: ManualClock;
   store: Store;
@@ -30,14 +33,19 @@ export const clients = {
   github: { clientId: 'gh-client', clientSecret: 'gh-secret' },
   vk: { clientId: '5100', clientSecret: 'vk-secret' },
   yandex: { clientId: 'y-client', clientSecret: 'y-secret' },
+  telegram: { clientId: '123456789', clientSecret: 'tg-client-secret' },
 };
 
 /** The package mounted alone in an Express 5 app, every provider pointed at its fake on loopback. */
-export async function startHarness(extra: Partial<OAuthProvidersOptions> = {}): Promise<Harness> {
+export async function startHarness(
+  extra: Partial<OAuthProvidersOptions> = {},
+  mode: { telegram?: 'oidc' | 'widget' } = {},
+): Promise<Harness> {
   const families: Family[] = ['google', 'github', 'vk', 'yandex'];
   const fakes = Object.fromEntries(
     await Promise.all(families.map(async (f) => [f, await fakeProvider(f, clients[f])] as const)),
-  ) as Record<Family, FakeProvider>;
+  ) as Harness['fakes'];
+  const tg = await fakeTelegram(clients.telegram);
   const clock = manualClock(Date.now());
   const store = memoryStore({ clock });
   const profiles: OAuthProfile[] = [];
@@ -50,11 +58,14 @@ export async function startHarness(extra: Partial<OAuthProvidersOptions> = {}): 
   const router = oauthProviders({
     publicOrigin: origin,
     providers: {
-      google: { ...clients.google, baseUrl: fakes.google.url },
+      google: { ...clients.google, issuer: fakes.google.url },
       github: { ...clients.github, baseUrl: fakes.github.url },
       vk: { ...clients.vk, baseUrl: fakes.vk.url },
       yandex: { ...clients.yandex, baseUrl: fakes.yandex.url },
-      telegram: { botToken, baseUrl: 'https://tg.example.test' },
+      telegram:
+        mode.telegram === 'widget'
+          ? { legacyWidget: true, botToken, baseUrl: 'https://tg.example.test' }
+          : { ...clients.telegram, issuer: tg.url },
     },
     stateKey: randomBytes(32),
     secure: false,
@@ -75,6 +86,7 @@ export async function startHarness(extra: Partial<OAuthProvidersOptions> = {}): 
     app,
     agent: request.agent(app),
     fakes,
+    tg,
     profiles,
     clock,
     store,
@@ -82,7 +94,7 @@ export async function startHarness(extra: Partial<OAuthProvidersOptions> = {}): 
     async close() {
       await router.close();
       await store.close();
-      await Promise.all(Object.values(fakes).map((f) => f.close()));
+      await Promise.all([...Object.values(fakes), tg].map((f) => f.close()));
     },
   };
 }

@@ -67,12 +67,24 @@ describe.each(['google', 'github', 'vk', 'yandex'] as const)('%s sign-in', (fami
 });
 
 describe('provider specifics', () => {
-  it('Google: current token URL, bearer header, email_verified honoured', async () => {
-    await signIn('google');
-    expect(tokenRequest('google')!.path).toBe('/token');
-    const info = h.fakes.google.seen.find((s) => s.path === '/v1/userinfo')!;
-    expect(info.headers.authorization).toMatch(/^Bearer at-/);
-    expect(info.query).toEqual({});
+  it('Google: OpenID Connect, client secret in Basic auth, the profile from the verified ID token', async () => {
+    const { authorize } = await signIn('google');
+    expect(authorize.pathname).toBe('/o/oauth2/v2/auth');
+    expect(authorize.searchParams.get('scope')).toBe('openid email profile');
+    expect(authorize.searchParams.get('nonce')).toMatch(/^[\w-]{43}$/);
+    const token = tokenRequest('google')!;
+    expect(token.path).toBe('/token');
+    expect(token.headers.authorization).toBe(
+      `Basic ${Buffer.from(`${clients.google.clientId}:${clients.google.clientSecret}`).toString('base64')}`,
+    );
+    expect(token.form.client_secret).toBeUndefined();
+    // No user-info call: the ID token carries the claims.
+    expect(h.fakes.google.seen.map((s) => s.path)).toEqual([
+      '/.well-known/openid-configuration',
+      '/o/oauth2/v2/auth',
+      '/token',
+      '/oauth2/v3/certs',
+    ]);
     expect(h.profiles[0]).toEqual({
       provider: 'google',
       id: '1080',
@@ -81,6 +93,8 @@ describe('provider specifics', () => {
       avatarUrl: 'https://lh3.example/ada.png',
       email: 'ada@example.com',
       emailVerified: true,
+      phone: null,
+      phoneVerified: false,
     });
   });
 
@@ -143,6 +157,8 @@ describe('provider specifics', () => {
       avatarUrl: 'https://vk.example/a.jpg',
       email: 'ada@vk.example',
       emailVerified: false,
+      phone: null,
+      phoneVerified: false,
     });
   });
 
@@ -291,8 +307,8 @@ describe('provider-side refusals', () => {
   });
 
   it('a user-info endpoint that fails: 502, and the logs hold no token', async () => {
-    h.fakes.google.profile = { nope: true };
-    const { res } = await signIn('google');
+    h.fakes.github.profile = { nope: true };
+    const { res } = await signIn('github');
     expect(res.status).toBe(502);
     expect(res.body.error.code).toBe('oauth_provider_error');
     expect(JSON.stringify(h.logs)).not.toMatch(/at-[0-9a-f]/);

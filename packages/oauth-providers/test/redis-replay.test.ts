@@ -26,8 +26,8 @@ describeWithRedis('single use across instances (Redis)', () => {
       oauthProviders({
         publicOrigin: 'https://app.example.test',
         providers: {
-          google: { clientId: 'id', clientSecret: 'secret', baseUrl: fake.url },
-          telegram: { botToken },
+          google: { clientId: 'id', clientSecret: 'secret', issuer: fake.url },
+          telegram: { legacyWidget: true, botToken },
         },
         stateKey,
         secure: false,

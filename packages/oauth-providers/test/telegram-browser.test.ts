@@ -40,7 +40,7 @@ describeWithChromium('Telegram redirect flow in Chromium', () => {
     app = await listen((req, res) => handler.app!(req, res));
     router = oauthProviders({
       publicOrigin: app.url,
-      providers: { telegram: { botToken, baseUrl: telegram.url } },
+      providers: { telegram: { legacyWidget: true, botToken, baseUrl: telegram.url } },
       stateKey: randomBytes(32),
       secure: false,
       clock,

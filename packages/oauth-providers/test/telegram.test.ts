@@ -6,7 +6,7 @@ import { botToken, cookiePair, origin, setCookies, startHarness, type Harness } 
 
 let h: Harness;
 beforeEach(async () => {
-  h = await startHarness();
+  h = await startHarness({}, { telegram: 'widget' });
 });
 afterEach(async () => {
   await h.close();
@@ -32,7 +32,7 @@ const callback = (fields: Record<string, string>, agent = h.agent) =>
 const noSession = (res: request.Response) =>
   expect(setCookies(res).some((c) => c.startsWith('session='))).toBe(false);
 
-describe('Telegram Login Widget', () => {
+describe('Telegram Login Widget (legacyWidget: true)', () => {
   it('redirects to oauth.telegram.org with the bot id, the origin and the exact return URL', async () => {
     const res = await begin();
     const target = new URL(res.headers.location as string);
@@ -59,6 +59,8 @@ describe('Telegram Login Widget', () => {
         avatarUrl: 'https://t.me/i/userpic/320/ada.jpg',
         email: null,
         emailVerified: false,
+        phone: null,
+        phoneVerified: false,
       },
     ]);
   });

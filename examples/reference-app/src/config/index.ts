@@ -39,7 +39,11 @@ export interface Config {
     github?: OAuthClientConfig;
     vk?: OAuthClientConfig;
     yandex?: OAuthClientConfig;
-    telegram?: { botToken: string; baseUrl?: string };
+    /**
+     * OpenID Connect (OAUTH_TELEGRAM_CLIENT_ID, _CLIENT_SECRET, _BASE_URL as the issuer), or the weaker legacy
+     * Login Widget when only OAUTH_TELEGRAM_BOT_TOKEN is set.
+     */
+    telegram?: OAuthClientConfig | { legacyWidget: true; botToken: string; baseUrl?: string };
   };
   /** The CSP policy version in report-uri (002: bump it when the allowlist changes). */
   cspVersion: number;
@@ -164,9 +168,20 @@ export function loadConfig(env: Env, options: { persistDevSecrets?: boolean } = 
     const client = oauthClient(env, name, problems);
     if (client) oauth[key] = client;
   }
-  if (env.OAUTH_TELEGRAM_BOT_TOKEN) {
+  const telegram = oauthClient(env, 'TELEGRAM', problems);
+  if (telegram && env.OAUTH_TELEGRAM_BOT_TOKEN) {
+    problems.add(
+      'OAUTH_TELEGRAM_BOT_TOKEN (legacy widget) and OAUTH_TELEGRAM_CLIENT_ID (OpenID Connect) exclude each other; keep the client id and secret',
+    );
+  } else if (telegram) {
+    oauth.telegram = telegram;
+  } else if (env.OAUTH_TELEGRAM_BOT_TOKEN) {
     const baseUrl = url(env, 'OAUTH_TELEGRAM_BASE_URL', problems);
-    oauth.telegram = { botToken: env.OAUTH_TELEGRAM_BOT_TOKEN, ...(baseUrl ? { baseUrl } : {}) };
+    oauth.telegram = {
+      legacyWidget: true,
+      botToken: env.OAUTH_TELEGRAM_BOT_TOKEN,
+      ...(baseUrl ? { baseUrl } : {}),
+    };
   }
 
   // Tests lower the cost to stay fast; production may only raise it.

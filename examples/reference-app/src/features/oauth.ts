@@ -1,6 +1,12 @@
 import { createSecretKey, hkdfSync, randomUUID } from 'node:crypto';
 import { ShieldwallError } from '@shieldwall/core';
-import { oauthProviders, type OAuthProfile, type OAuthProvidersConfig } from '@shieldwall/oauth-providers';
+import {
+  oauthProviders,
+  type OAuthProfile,
+  type OAuthProvidersConfig,
+  type OidcClientOptions,
+} from '@shieldwall/oauth-providers';
+import type { OAuthClientConfig } from '../config/index.js';
 import type { User, UserRepository } from '../users.js';
 import type { Feature } from './feature.js';
 
@@ -41,6 +47,10 @@ export async function findOrCreateOAuthUser(users: UserRepository, profile: OAut
   throw new ShieldwallError(409, 'oauth_account_conflict', 'This account could not be created; try again.');
 }
 
+function oidc({ clientId, clientSecret, baseUrl }: OAuthClientConfig): OidcClientOptions {
+  return { clientId, clientSecret, ...(baseUrl ? { issuer: baseUrl } : {}) };
+}
+
 /**
  * `GET /api/auth/oauth/:provider` and its callback (SPEC.md) for the providers configured in the environment, on
  * @shieldwall/oauth-providers; the user is signed in with the same cookies as password login.
@@ -48,11 +58,14 @@ export async function findOrCreateOAuthUser(users: UserRepository, profile: OAut
 export const mountOAuth: Feature = async (app, services, guards) => {
   const { config, users } = services;
   const providers: OAuthProvidersConfig = {};
-  for (const name of ['google', 'github', 'vk', 'yandex'] as const) {
+  for (const name of ['github', 'vk', 'yandex'] as const) {
     const client = config.oauth[name];
     if (client) providers[name] = client;
   }
-  if (config.oauth.telegram) providers.telegram = config.oauth.telegram;
+  // OpenID providers: OAUTH_<P>_BASE_URL names the issuer (discovery, `iss`).
+  const { google, telegram } = config.oauth;
+  if (google) providers.google = oidc(google);
+  if (telegram) providers.telegram = 'legacyWidget' in telegram ? telegram : oidc(telegram);
   if (Object.keys(providers).length === 0) return;
 
   // The flow cookie's MAC key, derived from the first JWT secret so no new secret has to be configured.

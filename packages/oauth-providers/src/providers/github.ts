@@ -78,6 +78,8 @@ export function githubStrategy(ctx: StrategyContext): OAuth2Strategy {
         username: stringOrNull(user.login),
         avatarUrl: stringOrNull(user.avatar_url),
         ...chooseGitHubEmail(emails, stringOrNull(user.email)),
+        phone: null,
+        phoneVerified: false,
       };
     })();
     settle(load, done);

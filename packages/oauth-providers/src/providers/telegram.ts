@@ -68,6 +68,8 @@ export function telegramCheck(options: TelegramCheckOptions): (fields: unknown) 
         avatarUrl: values.photo_url || null,
         email: null,
         emailVerified: false,
+        phone: null,
+        phoneVerified: false,
       },
     };
   };

@@ -39,6 +39,8 @@ export function vkProfile(json: unknown): OAuthProfile {
     avatarUrl: stringOrNull(user.avatar),
     email: stringOrNull(user.email),
     emailVerified: false,
+    phone: null,
+    phoneVerified: false,
   };
 }
 

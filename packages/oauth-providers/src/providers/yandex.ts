@@ -42,6 +42,8 @@ export function yandexProfile(json: unknown): OAuthProfile {
         : null,
     email: stringOrNull(info.default_email),
     emailVerified: false,
+    phone: null,
+    phoneVerified: false,
   };
 }
 
