@@ -1,7 +1,7 @@
 import { createPrivateKey, generateKeyPair, randomBytes, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { PublicJwk } from './jwk.js';
-import { configError } from '@shieldwall/core';
+import { checkOptionNames, configError } from '@shieldwall/core';
 import { packageName } from './errors.js';
 import type { SecretSealer } from './sealer.js';
 
@@ -63,6 +63,12 @@ export function createAppVersionRegistry(
   config: AppVersionsConfig,
   sealer: SecretSealer,
 ): AppVersionRegistry {
+  checkOptionNames<AppVersionsConfig>(packageName, 'keyExchange({ appVersions })', config, {
+    keys: true,
+    minVersions: true,
+    revoked: true,
+    upgradeUrls: true,
+  });
   if (typeof config !== 'object' || config === null || !Array.isArray(config.keys)) {
     throw bad('appVersions', config, 'pass { keys: AppVersionKey[], minVersions?, revoked?, upgradeUrls? }.');
   }

@@ -1,16 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 import {
+  checkOptionNames,
   configError,
   memoryStore,
   positiveInteger,
   prefixedStore,
-  rejectMiddlewareArguments,
   silentLogger,
   systemClock,
   wrapAsync,
   type Clock,
   type Logger,
+  type OptionNames,
   type Store,
 } from '@shieldwall/core';
 import { createAppVersionRegistry, type AppVersionRegistry, type AppVersionsConfig } from './app-versions.js';
@@ -76,6 +77,26 @@ export interface KeyExchangeOptions {
   appVersions?: AppVersionsConfig;
 }
 
+const optionNames: OptionNames<KeyExchangeOptions> = {
+  store: true,
+  sealer: true,
+  clock: true,
+  logger: true,
+  secure: true,
+  cookieName: true,
+  csrfMaxAgeMs: true,
+  csrfSecrets: true,
+  allowedOrigins: true,
+  rotateEveryMs: true,
+  keyLifetimeMs: true,
+  modulusLength: true,
+  channelTtlMs: true,
+  windowMs: true,
+  maxBodyBytes: true,
+  maxJsonDepth: true,
+  appVersions: true,
+};
+
 export interface KeyExchange {
   /** Middleware for pages: ensures the session cookie and sets `res.locals.csrfToken` to a fresh token. */
   csrfToken: RequestHandler;
@@ -102,7 +123,9 @@ export interface KeyExchange {
 
 /** The key exchange of DESIGN.md: CSRF tokens in pages, rotating RSA keys, per-app-version keys, the AES channel. */
 export function keyExchange(options: Readonly<KeyExchangeOptions> = {}): KeyExchange {
-  rejectMiddlewareArguments(packageName, 'keyExchange', options);
+  checkOptionNames(packageName, 'keyExchange()', options, optionNames, {
+    hints: { origins: 'allowedOrigins', secrets: 'csrfSecrets', keySize: 'modulusLength' },
+  });
   if (options.store && !options.sealer) {
     throw configError(
       packageName,
