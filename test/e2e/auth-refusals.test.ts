@@ -270,7 +270,14 @@ describe('reference app: password reset', () => {
     expect((await confirm(token, 'short').expect(400)).body.error.code).toBe('password_too_short');
     expect((await t.services.users.findByEmail('reset@example.com'))!.passwordHash).toBe(hashBefore);
 
+    await t.request.get('/api/auth/me').set('Cookie', cookieHeader(phone)).expect(200);
     await confirm(token, 'a brand new passphrase').expect(204);
+    // Access tokens end with their sessions, not 20 minutes later.
+    for (const cookies of [phone, laptop])
+      expect(
+        (await t.request.get('/api/auth/me').set('Cookie', cookieHeader(cookies)).expect(401)).body.error
+          .code,
+      ).toBe('session_revoked');
     for (const cookies of [phone, laptop])
       expect(
         (await t.request.post('/api/auth/refresh').set('Cookie', cookieHeader(cookies)).expect(401)).body

@@ -46,8 +46,9 @@ describe('reference app: the life of a session', () => {
     const expired = await t.agent.get('/api/auth/me').expect(401);
     expect(expired.body.error.code).toBe('token_expired');
 
-    await t.agent.post('/api/auth/refresh').expect(204);
+    const refreshed = await t.agent.post('/api/auth/refresh').expect(204);
     await t.agent.get('/api/auth/me').expect(200);
+    const accessBeforeLogout = setCookies(refreshed).at!;
 
     const logout = await t.agent.post('/api/auth/logout').expect(204);
     expect(setCookies(logout)).toEqual({ at: '', rt: '' });
@@ -57,6 +58,9 @@ describe('reference app: the life of a session', () => {
     const old = setCookies(login);
     const replay = await t.request.post('/api/auth/refresh').set('Cookie', `rt=${old.rt}`).expect(401);
     expect(replay.body.error.code).toBe('session_revoked');
+    // and so is its access token, kept by a thief, though it has 20 minutes to run
+    const stolen = await t.request.get('/api/auth/me').set('Cookie', `at=${accessBeforeLogout}`).expect(401);
+    expect(stolen.body.error.code).toBe('session_revoked');
   });
 
   it('puts the endpoint rate limits on register, login and password reset', async () => {

@@ -26,15 +26,30 @@ export type ClaimResult =
 export const newId = (): string => randomBytes(16).toString('base64url');
 const maxFamiliesPerUser = 1000;
 
-// Keys: fam:<id> the family; used:<jti> a spent refresh token; user:<sub> a scored set of the user's families.
+// Keys: fam:<id> the family; used:<jti> a spent refresh token; user:<sub> a scored set of the user's families;
+// epoch:<sub> the time (ms) before which every family of the user is revoked.
 export function familyStore(o: ResolvedOptions) {
   const { store, clock } = o;
   const lifetimeMs = o.familyLifetime * 1000;
 
+  const epochOf = async (sub: string): Promise<number> => {
+    const raw = await store.get(`epoch:${sub}`);
+    const epoch = raw === undefined ? 0 : Number(raw);
+    return Number.isSafeInteger(epoch) ? epoch : 0;
+  };
+
   return {
+    epochOf,
+
+    /** A family is live when it was created after the user's revocation epoch. */
+    isLive(family: Family, epoch: number): boolean {
+      return family.createdAt > epoch;
+    },
+
     async create(sub: string): Promise<{ id: string; family: Family }> {
       const id = newId();
-      const createdAt = clock.now();
+      // After the epoch even within its millisecond: a sign-in right after a reset must not be born revoked.
+      const createdAt = Math.max(clock.now(), (await epochOf(sub)) + 1);
       const family: Family = { sub, createdAt, expiresAt: createdAt + lifetimeMs };
       await store.set(`fam:${id}`, JSON.stringify(family), lifetimeMs);
       await store.incrementMember(`user:${sub}`, id, 1, lifetimeMs);
@@ -50,7 +65,14 @@ export function familyStore(o: ResolvedOptions) {
       return store.delete(`fam:${id}`);
     },
 
+    /**
+     * Ends every family of a user, however many: the epoch moves to now, and a family created at or before it is
+     * refused on refresh (and by the session check). It is kept as long as a family lives, so no older family can
+     * outlive it. The families the index lists are also deleted, to free the store; returns how many.
+     */
     async revokeUser(sub: string): Promise<number> {
+      const epoch = Math.max(clock.now(), await epochOf(sub));
+      await store.set(`epoch:${sub}`, String(epoch), lifetimeMs);
       const members = await store.topMembers(`user:${sub}`, maxFamiliesPerUser);
       let revoked = 0;
       for (const { member } of members) if (await store.delete(`fam:${member}`)) revoked += 1;

@@ -3,6 +3,7 @@ import { ShieldwallError, checkOptionNames, wrapAsync } from '@shieldwall/core';
 import { cookieJar } from './cookies.js';
 import { familyStore, newId as newJti } from './families.js';
 import { optionHints, optionNames, packageName, resolveOptions, type JwtCookiesOptions } from './options.js';
+import { sessionChecker } from './sessions.js';
 import { TokenError, tokenCodec, type AccessClaims } from './tokens.js';
 
 export interface JwtCookies {
@@ -19,7 +20,10 @@ export interface JwtCookies {
   refresh: RequestHandler;
   /** Route handler: revokes the family, clears both cookies, answers 204. */
   logout: RequestHandler;
-  /** Revokes every refresh family of a subject (password reset, "sign out everywhere"); returns how many. */
+  /**
+   * Ends every session of a subject, however many (password reset, "sign out everywhere"): refresh is refused for
+   * all of them, and with `sessionCheck` so are their access tokens. Resolves to how many families were deleted.
+   */
   revokeUser(subject: string): Promise<number>;
   /** Verifies an access token; throws the same 401 ShieldwallErrors requireAuth sends. */
   verifyAccessToken(token: string): AccessClaims;
@@ -43,6 +47,7 @@ export function jwtCookies(options: Readonly<JwtCookiesOptions>): JwtCookies {
   const codec = tokenCodec(o);
   const jar = cookieJar(o);
   const families = familyStore(o);
+  const sessions = sessionChecker(o, families);
 
   const verifyAccessToken = (token: string): AccessClaims => {
     try {
@@ -74,15 +79,26 @@ export function jwtCookies(options: Readonly<JwtCookiesOptions>): JwtCookies {
         next(optional ? undefined : unauthenticated());
         return;
       }
+      let claims: AccessClaims;
       try {
-        res.locals[o.localsKey] = verifyAccessToken(token);
+        claims = verifyAccessToken(token);
       } catch (error) {
         next(error);
         return;
       }
       // An answer for a signed-in user is personal: no browser or shared cache may keep it.
       res.setHeader('Cache-Control', 'no-store');
-      next();
+      if (!sessions.enabled) {
+        res.locals[o.localsKey] = claims;
+        next();
+        return;
+      }
+      sessions.isLive(claims.sub, claims.sid).then((live) => {
+        if (!live)
+          return refuseRefresh(res, next, 'session_revoked', 'The session has ended; sign in again.');
+        res.locals[o.localsKey] = claims;
+        next();
+      }, next);
     };
 
   const refresh = wrapAsync(async function jwtCookiesRefresh(req, res, next) {
@@ -103,6 +119,8 @@ export function jwtCookies(options: Readonly<JwtCookiesOptions>): JwtCookies {
       return refuseRefresh(res, next, 'token_invalid', 'The refresh token is not valid; sign in again.');
     if (o.clock.now() >= family.expiresAt)
       return refuseRefresh(res, next, 'session_expired', 'The session has expired; sign in again.');
+    if (!families.isLive(family, await families.epochOf(claims.sub)))
+      return refuseRefresh(res, next, 'session_revoked', 'The session has ended; sign in again.');
     const result = await families.claim(claims.jti, claims.exp, family);
     if (result.kind === 'reused') {
       await families.revoke(claims.fam);
@@ -136,7 +154,10 @@ export function jwtCookies(options: Readonly<JwtCookiesOptions>): JwtCookies {
         family = undefined;
       }
     }
-    if (family) await families.revoke(family);
+    if (family) {
+      await families.revoke(family);
+      sessions.ended(family);
+    }
     jar.clear(res);
     res.status(204).end();
   });
@@ -153,7 +174,11 @@ export function jwtCookies(options: Readonly<JwtCookiesOptions>): JwtCookies {
     },
     refresh,
     logout,
-    revokeUser: (subject) => families.revokeUser(subject),
+    async revokeUser(subject) {
+      const revoked = await families.revokeUser(subject);
+      sessions.endedAll();
+      return revoked;
+    },
     verifyAccessToken,
     cookieNames: { access: o.accessName, refresh: o.refreshName },
     async close() {

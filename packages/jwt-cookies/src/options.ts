@@ -57,6 +57,14 @@ export interface JwtCookiesOptions {
   clock?: Clock;
   /** Reuse detection is logged here (ids only, never tokens). Defaults to a silent logger. */
   logger?: Logger;
+  /**
+   * Makes `requireAuth` check that the access token's session is still live (not logged out, not ended by
+   * `revokeUser`), so revocation does not wait for the access token to expire. Each check reads the store through
+   * a local cache: a revocation takes effect at once on the instance that made it and within `cacheMs` on every
+   * other instance. `{ cacheMs = 5000, maxCached = 10000 }`, or false. Defaults to false (access tokens are
+   * trusted until they expire, up to `accessTtlSeconds`).
+   */
+  sessionCheck?: false | { cacheMs?: number; maxCached?: number };
 }
 
 export interface ResolvedOptions {
@@ -78,6 +86,8 @@ export interface ResolvedOptions {
   ownStore: Store | undefined;
   clock: Clock;
   logger: Logger;
+  /** Undefined when access tokens are not checked against the store. */
+  sessionCheck: { cacheMs: number; maxCached: number } | undefined;
 }
 
 export const optionNames: OptionNames<JwtCookiesOptions> = {
@@ -98,6 +108,7 @@ export const optionNames: OptionNames<JwtCookiesOptions> = {
   storePrefix: true,
   clock: true,
   logger: true,
+  sessionCheck: true,
 };
 
 // Names from jsonwebtoken and express-jwt, which people bring with them.
@@ -116,6 +127,13 @@ function nonNegative(option: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0)
     throw configError(packageName, option, value, 'pass a whole number of seconds, 0 or more.');
+  return value;
+}
+
+function nonNegativeMs(option: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0)
+    throw configError(packageName, option, value, 'pass a whole number of milliseconds, 0 or more.');
   return value;
 }
 
@@ -186,6 +204,34 @@ export function resolveOptions(options: Readonly<JwtCookiesOptions>): ResolvedOp
   const tolerance = nonNegative('clockToleranceSeconds', options.clockToleranceSeconds, 5);
   if (tolerance > 300)
     throw configError(packageName, 'clockToleranceSeconds', tolerance, 'keep it small: at most 300.');
+  let sessionCheck: ResolvedOptions['sessionCheck'];
+  if (options.sessionCheck !== undefined && options.sessionCheck !== false) {
+    if (typeof options.sessionCheck !== 'object' || options.sessionCheck === null)
+      throw configError(
+        packageName,
+        'sessionCheck',
+        options.sessionCheck,
+        'pass { cacheMs, maxCached }, {} for the defaults, or false.',
+      );
+    checkOptionNames<{ cacheMs?: number; maxCached?: number }>(
+      packageName,
+      'jwtCookies({ sessionCheck })',
+      options.sessionCheck,
+      { cacheMs: true, maxCached: true },
+    );
+    const cacheMs = nonNegativeMs('sessionCheck.cacheMs', options.sessionCheck.cacheMs, 5000);
+    if (cacheMs > accessTtl * 1000)
+      throw configError(packageName, 'sessionCheck.cacheMs', cacheMs, 'keep it below accessTtlSeconds.');
+    sessionCheck = {
+      cacheMs,
+      maxCached: positiveInteger(
+        packageName,
+        'sessionCheck.maxCached',
+        options.sessionCheck.maxCached,
+        10_000,
+      ),
+    };
+  }
   const clock = options.clock ?? systemClock;
   const ownStore = options.store ? undefined : memoryStore({ clock });
   const store = prefixedStore(options.store ?? ownStore!, text('storePrefix', options.storePrefix, 'jwt:'));
@@ -208,5 +254,6 @@ export function resolveOptions(options: Readonly<JwtCookiesOptions>): ResolvedOp
     ownStore,
     clock,
     logger: options.logger ?? silentLogger,
+    sessionCheck,
   };
 }

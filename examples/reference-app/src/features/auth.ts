@@ -35,6 +35,9 @@ export const mountAuth: Feature = async (app, services, guards) => {
     storePrefix: 'jwt:',
     clock,
     logger,
+    // Logout and password reset end access tokens too, not only refresh: within 5 s on every instance, at once on
+    // the one that ended them (docs/guides/sessions-and-passwords.md).
+    sessionCheck: { cacheMs: 5000 },
   });
   const hasher = passwords({ cost: config.bcryptCost });
   const resets = resetTokens({
