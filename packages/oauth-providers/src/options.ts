@@ -1,14 +1,15 @@
 import { createSecretKey, KeyObject } from 'node:crypto';
 import {
+  checkOptionNames,
   configError,
   memoryStore,
   positiveInteger,
   prefixedStore,
-  rejectMiddlewareArguments,
   silentLogger,
   systemClock,
   type Clock,
   type Logger,
+  type OptionNames,
   type Store,
 } from '@shieldwall/core';
 import { packageName } from './errors.js';
@@ -186,8 +187,27 @@ function telegram(value: unknown): Pick<ParsedOptions, 'telegram'> & { oidc?: Pa
 }
 
 /** Validates once, at start-up; never changes the caller's object. */
+const optionNames: OptionNames<OAuthProvidersOptions> = {
+  publicOrigin: true,
+  providers: true,
+  stateKey: true,
+  onProfile: true,
+  basePath: true,
+  secure: true,
+  store: true,
+  fetch: true,
+  timeoutMs: true,
+  jwksRefreshMs: true,
+  stateTtlMs: true,
+  successRedirect: true,
+  clock: true,
+  logger: true,
+};
+
 export function parseOptions(options: Readonly<OAuthProvidersOptions>): ParsedOptions {
-  rejectMiddlewareArguments(packageName, 'oauthProviders', options);
+  checkOptionNames(packageName, 'oauthProviders()', options, optionNames, {
+    hints: { origin: 'publicOrigin', secret: 'stateKey', callbackURL: 'basePath' },
+  });
   if (typeof options !== 'object' || options === null)
     throw configError(
       packageName,
