@@ -19,6 +19,10 @@ export const productionEnv = () => ({
   CAPTCHA_PROVIDER: 'turnstile',
   CAPTCHA_SECRET: 'test-secret',
   TRUST_PROXY: 'loopback',
+  // Nothing listens there: mail stays in the outbox, which these tests do not read.
+  SMTP_URL: 'smtp://127.0.0.1:1',
+  MAIL_FROM: 'Shieldwall <no-reply@example.test>',
+  SMS_ROUTES: 'off',
 });
 
 /** `name=value` of each Set-Cookie line ('' for a cleared cookie). */

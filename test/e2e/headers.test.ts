@@ -11,6 +11,10 @@ const production = {
   CAPTCHA_SECRET: 'test-secret',
   TRUST_PROXY: 'loopback',
   CSP_VERSION: '9',
+  // Nothing listens there: mail stays in the outbox, which these tests do not read.
+  SMTP_URL: 'smtp://127.0.0.1:1',
+  MAIL_FROM: 'Shieldwall <no-reply@example.test>',
+  SMS_ROUTES: 'off',
 };
 
 function expectPlatformHeaders(headers: Record<string, string | undefined>, frame = 'DENY'): void {

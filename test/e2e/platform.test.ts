@@ -1,5 +1,4 @@
 import { startTestApp, type TestApp } from '../helpers/reference-app.js';
-import { productionEnv } from './auth-helpers.js';
 import type { Store } from '@shieldwall/core';
 import { memoryStore, StoreUnavailableError } from '@shieldwall/core';
 
@@ -37,13 +36,6 @@ describe('reference app: platform routes', () => {
     t = await startTestApp();
     const res = await t.request.get('/favicon.ico').expect(204);
     expect(res.text).toBe('');
-  });
-
-  it('warns at start in production that the outbox has no mail or SMS provider', async () => {
-    t = await startTestApp(productionEnv());
-    expect(
-      t.logger.lines.some((line) => line.level === 'warn' && /no mail or SMS provider/.test(line.message)),
-    ).toBe(true);
   });
 
   it('serves the HTML page', async () => {

@@ -11,6 +11,10 @@ const productionEnv = {
   CAPTCHA_PROVIDER: 'turnstile',
   CAPTCHA_SECRET: 'turnstile-secret',
   TRUST_PROXY: 'loopback',
+  // Nothing listens there: mail stays in the outbox, which these tests do not read.
+  SMTP_URL: 'smtp://127.0.0.1:1',
+  MAIL_FROM: 'Shieldwall <no-reply@example.test>',
+  SMS_ROUTES: 'off',
 };
 
 function expectRefusal(

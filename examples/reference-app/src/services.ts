@@ -10,7 +10,8 @@ import {
 import { createClient } from 'redis';
 import type { Config } from './config/index.js';
 import { jsonLogger } from './logger.js';
-import { loggingOutbox, type Outbox } from './outbox.js';
+import type { Outbox } from './outbox.js';
+import { outboxFromConfig } from './messages/setup.js';
 import { memoryUsers, type UserRepository } from './users.js';
 import { memoryWallets, type WalletRepository } from './wallets/repository.js';
 import { envelopeSealer, type EnvelopeSealer } from '@shieldwall/wallet-crypto';
@@ -33,7 +34,7 @@ export interface Services {
    * key exchange's RSA private keys and TOTP secrets are sealed with it, each bound to its own context.
    */
   sealer: EnvelopeSealer;
-  /** Outbound HTTP (CAPTCHA verifiers, OAuth providers). */
+  /** Outbound HTTP (CAPTCHA verifiers, OAuth providers, the SMS provider). */
   fetch: typeof fetch;
   close(): Promise<void>;
 }
@@ -61,15 +62,17 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     sendCommand = (args) => client.sendCommand(args);
     store = redisStore({ sendCommand, prefix: 'sw:' });
   }
-  if (config.production && !overrides.outbox) {
-    logger.warn(
-      'no mail or SMS provider: the outbox logs that messages were sent, without their bodies; replace it with a real sender',
-    );
-  }
   if (!store) {
     const memory = memoryStore({ clock });
     closers.push(() => memory.close());
     store = memory;
+  }
+  const fetchImpl = overrides.fetch ?? globalThis.fetch;
+  let outbox = overrides.outbox;
+  if (!outbox) {
+    const built = outboxFromConfig(config, { store, clock, logger, fetch: fetchImpl });
+    closers.push(() => built.close());
+    outbox = built;
   }
 
   return {
@@ -78,12 +81,11 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     clock,
     store,
     ...(sendCommand ? { sendCommand } : {}),
-    outbox:
-      overrides.outbox ?? loggingOutbox(logger, { printBodies: !config.production, now: () => clock.now() }),
+    outbox,
     users: overrides.users ?? memoryUsers(() => clock.now()),
     wallets: overrides.wallets ?? memoryWallets(),
     sealer: envelopeSealer({ keks: config.walletKeks }),
-    fetch: overrides.fetch ?? globalThis.fetch,
+    fetch: fetchImpl,
     async close() {
       for (const close of closers.reverse()) await close();
     },

@@ -1,4 +1,5 @@
 import { developmentSecrets } from './dev-secrets.js';
+import { messagesConfig, type MessagesConfig } from './messages.js';
 import { keyedSecrets, list, origin, port, positiveInt, Problems, url, type Env } from './parse.js';
 
 export { ConfigProblems } from './parse.js';
@@ -52,6 +53,8 @@ export interface Config {
   dataDir: string;
   /** MOBILE_APP_KEYS_FILE: the JSON registry of mobile app versions and their sealed keys (@shieldwall/key-exchange). */
   mobileAppKeysFile?: string;
+  /** E-mail (SMTP_URL, MAIL_FROM), SMS (SMS_PROVIDER, TWILIO_*, SMS_ROUTES) and the outbox (config/messages.ts). */
+  messages: MessagesConfig;
   /** bcrypt cost: 12 unless BCRYPT_COST says otherwise (4 to 31 outside production, 12 to 31 in production). */
   bcryptCost: number;
 }
@@ -207,6 +210,7 @@ export function loadConfig(env: Env, options: { persistDevSecrets?: boolean } = 
     frameOptions: frameOptions === 'SAMEORIGIN' ? 'SAMEORIGIN' : 'DENY',
     dataDir,
     bcryptCost,
+    messages: messagesConfig(env, { production, nodeEnv, dataDir }, problems),
     ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : {}),
     ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
     ...(env.MOBILE_APP_KEYS_FILE ? { mobileAppKeysFile: env.MOBILE_APP_KEYS_FILE } : {}),

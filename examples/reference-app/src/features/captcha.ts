@@ -21,6 +21,8 @@ import type { Services } from '../services.js';
 import type { User } from '../users.js';
 import { boundDeviceOf, sealTotpSecret } from '../mfa-secrets.js';
 import type { Feature } from './feature.js';
+import { codeEmail, codeSms } from '../messages/templates.js';
+import { mountSmsOtpVerify, phoneVerificationAction, smsOtpSubject } from './sms-otp.js';
 
 /** E.164: a plus, a non-zero country digit, at most 15 digits in all. */
 export const e164 = /^\+[1-9]\d{6,14}$/;
@@ -61,20 +63,17 @@ const purpose: Record<string, string> = {
   smsOtp: 'receive your SMS code',
   login: 'sign in',
   passwordReset: 'reset your password',
+  phone_verification: 'verify your phone number',
 };
 
 function sendCode(services: Services): (message: CodeMessage) => Promise<void> {
-  return async ({ channel, to, code, action }) => {
+  return async ({ channel, to, code, action, expiresAt }) => {
     const what = purpose[action] ?? 'continue';
+    const minutes = Math.round((expiresAt - services.clock.now()) / 60_000);
     await services.outbox.send(
       channel === 'sms'
-        ? { channel, to, text: `${code} is your verification code to ${what}. It expires in 10 minutes.` }
-        : {
-            channel,
-            to,
-            subject: 'Your verification code',
-            text: `Your code to ${what} at ${services.config.publicOrigin} is ${code}. It expires in 10 minutes. If you did not ask for it, ignore this e-mail.`,
-          },
+        ? codeSms(to, code, what, minutes)
+        : codeEmail(services.config.publicOrigin, to, code, what, minutes),
     );
   };
 }
@@ -167,19 +166,27 @@ export const mountCaptcha: Feature = async (app, services, guards) => {
 
   // POST /api/otp/sms: CAPTCHA-gated and tightly rate-limited (SPEC.md). The code is a verification code of the
   // same kind as the step-up's: 6 digits, hashed, 10 minutes, 5 attempts, bound to the phone.
-  app.post('/api/otp/sms', guards.limit('smsOtp'), guards.captcha('sms_otp'), json, async (req, res) => {
-    const phone = readString(req.body, 'phone');
-    if (phone === undefined || !e164.test(phone)) {
-      throw new ShieldwallError(400, 'invalid_phone', 'Send {"phone": "+<country><number>"} in E.164 form.');
-    }
-    const issued = await codes.issue({
-      action: 'phone_verification',
-      subject: `phone:${phone}`,
-      recipient: { channel: 'sms', to: phone },
+  // Bound to the number and the session that asked (features/sms-otp.ts); SMS_ROUTES=off mounts neither route.
+  if (config.messages.smsRoutes) {
+    app.post('/api/otp/sms', guards.limit('smsOtp'), guards.captcha('sms_otp'), json, async (req, res) => {
+      const phone = readString(req.body, 'phone');
+      if (phone === undefined || !e164.test(phone)) {
+        throw new ShieldwallError(
+          400,
+          'invalid_phone',
+          'Send {"phone": "+<country><number>"} in E.164 form.',
+        );
+      }
+      const issued = await codes.issue({
+        action: phoneVerificationAction,
+        subject: smsOtpSubject(req, res, services, phone),
+        recipient: { channel: 'sms', to: phone },
+      });
+      res.setHeader('Cache-Control', 'no-store');
+      res.status(202).json({ otp: { id: issued.id, channel: issued.channel, expiresAt: issued.expiresAt } });
     });
-    res.setHeader('Cache-Control', 'no-store');
-    res.status(202).json({ otp: { id: issued.id, channel: issued.channel, expiresAt: issued.expiresAt } });
-  });
+    mountSmsOtpVerify(app, services, codes);
+  }
 
   // MFA enrolment: start (a new TOTP secret for a device id), then verify (the device's first code binds it).
   const devices = appMfaDevices(services);
