@@ -42,7 +42,8 @@ export function fileTransports(
         });
         await ready;
         const file = join(dir, fileName(delivery, 'eml'));
-        await writeWhole(file, info.message);
+        // `buffer: true`: the whole message as a Buffer.
+        await writeWhole(file, info.message as Buffer);
         logger.info('e-mail written to the local outbox', {
           to: content.to,
           subject: content.subject,
