@@ -1,11 +1,14 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { isShieldwallError } from './errors.js';
 import { sendError, sendShieldwallError } from './envelope.js';
-import { silentLogger, type Logger } from './logger.js';
+import { consoleLogger, type Logger } from './logger.js';
 import { checkOptionNames } from './option-names.js';
 
 export interface ErrorHandlerOptions {
-  /** Where unexpected (5xx) failures are reported, with their stack. Defaults to a logger that drops everything. */
+  /**
+   * Where unexpected (5xx) failures are reported, with their stack. Defaults to the console, so a 500 is never
+   * silent; pass `silentLogger` to drop them. Refusals (4xx) are never logged.
+   */
   logger?: Logger;
 }
 
@@ -99,7 +102,7 @@ function refusalFor(err: unknown): Refusal {
  */
 export function errorHandler(options: Readonly<ErrorHandlerOptions> = {}): ErrorRequestHandler {
   checkOptionNames<ErrorHandlerOptions>('@shieldwall/core', 'errorHandler()', options, { logger: true });
-  const logger = options.logger ?? silentLogger;
+  const logger = options.logger ?? consoleLogger;
   return function shieldwallErrorHandler(err: unknown, req, res, next) {
     if (res.headersSent) {
       // Too late for an envelope; Express's final handler closes the connection.

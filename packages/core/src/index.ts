@@ -8,7 +8,8 @@ export { errorEnvelope, sendError, sendShieldwallError, type ErrorEnvelope } fro
 export { errorHandler, notFoundHandler, type ErrorHandlerOptions } from './error-handler.js';
 export { wrapAsync } from './async.js';
 export { readCappedBody, bodyTooLarge } from './read-body.js';
-export { silentLogger, type Logger } from './logger.js';
+export { silentLogger, consoleLogger, type Logger } from './logger.js';
+export { refusals, answerRefusals, type OnRefused, type Refuse } from './refusals.js';
 export { systemClock, manualClock, type Clock, type ManualClock } from './clock.js';
 export { constantTimeEqual } from './timing-safe.js';
 export { checkOptionNames, nearestName, type OptionNames, type OptionNamesCheck } from './option-names.js';

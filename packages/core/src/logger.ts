@@ -13,3 +13,12 @@ export const silentLogger: Logger = Object.freeze({
   warn() {},
   error() {},
 });
+
+/** Writes to the console: errorHandler()'s default, so an unexpected 500 is never silent. */
+/* eslint-disable no-console -- the one place a package may write to the console: the user asked for no logger */
+export const consoleLogger: Logger = Object.freeze({
+  info: (message: string, fields?: Record<string, unknown>) => console.info(message, fields ?? ''),
+  warn: (message: string, fields?: Record<string, unknown>) => console.warn(message, fields ?? ''),
+  error: (message: string, fields?: Record<string, unknown>) => console.error(message, fields ?? ''),
+});
+/* eslint-enable no-console */
