@@ -96,7 +96,7 @@ describe('key exchange: a node:crypto client written from the protocol document'
   }
 
   /** Section 3: the web public key. */
-  async function fetchPublicKey(web: WebSession): Promise<JsonWebKey & { kid: string }> {
+  async function fetchPublicKey(web: WebSession): Promise<JsonWebKey & { kid: string; exp: number }> {
     const res = await fetch(`${server.url}/api/security/public-key`, {
       headers: { 'X-CSRF-Token': web.csrf, Cookie: web.cookie },
     });
@@ -154,7 +154,11 @@ describe('key exchange: a node:crypto client written from the protocol document'
     expect(res.headers.get('content-type')).toMatch(/^application\/jose/);
     expect(res.headers.get('cache-control')).toContain('no-store');
     const answer = open(await res.text(), k);
-    const proof = JSON.parse(answer.plaintext.toString('utf8')) as { channel: string; expiresAt: string };
+    const proof = JSON.parse(answer.plaintext.toString('utf8')) as {
+      channel: string;
+      expiresAt: string;
+      maxExpiresAt: string;
+    };
     expect(answer.header.typ).toBe('sw-res');
     expect(answer.header.rid).toBe(jti);
     expect(answer.header.kid).toBe(proof.channel);
@@ -164,6 +168,9 @@ describe('key exchange: a node:crypto client written from the protocol document'
     expect(Math.abs((answer.header.iat as number) - now())).toBeLessThanOrEqual(60);
     expect(proof.channel).toMatch(/^c[A-Za-z0-9_-]{22}$/);
     expect(Date.parse(proof.expiresAt)).toBeGreaterThan(Date.now());
+    // Section 5: the hard end, never before the idle expiry, never after the web key's `exp`.
+    expect(Date.parse(proof.maxExpiresAt)).toBeGreaterThanOrEqual(Date.parse(proof.expiresAt));
+    expect(Date.parse(proof.maxExpiresAt)).toBeLessThan((jwk.exp + 1) * 1000);
     return { id: proof.channel, key: k, expiresAt: proof.expiresAt };
   }
 
@@ -310,20 +317,22 @@ describe('key exchange: a node:crypto client written from the protocol document'
     expect(stolenRes.status).toBe(400);
     expect(await stolenRes.json()).toMatchObject({ error: { code: 'invalid_envelope' } });
 
-    // One channel per web session: a new handshake ends the previous channel.
+    // Several channels per web session (section 5: two tabs do not end each other's channels): a second handshake
+    // leaves the first channel working.
     const renewed = await handshake(web);
     expect(renewed.id).not.toBe(channel.id);
-    const old = envelope(channel, 'POST', htu, { a: 1 });
-    const oldRes = await send(web, 'POST', htu, old.jwe, true);
-    expect(oldRes.status).toBe(400);
-    expect(await oldRes.json()).toMatchObject({ error: { code: 'invalid_envelope' } });
-    const fresh = envelope(renewed, 'POST', htu, { a: 2 });
-    const freshRes = await send(web, 'POST', htu, fresh.jwe, true);
-    expect(freshRes.status).toBe(200);
-    expect(await openResponse(freshRes, renewed, fresh.jti, 'POST', htu)).toEqual({
-      echo: { a: 2 },
-      method: 'POST',
-    });
+    for (const [open_, body] of [
+      [channel, { a: 1 }],
+      [renewed, { a: 2 }],
+    ] as const) {
+      const sent = envelope(open_, 'POST', htu, body);
+      const sentRes = await send(web, 'POST', htu, sent.jwe, true);
+      expect(sentRes.status).toBe(200);
+      expect(await openResponse(sentRes, open_, sent.jti, 'POST', htu)).toEqual({
+        echo: body,
+        method: 'POST',
+      });
+    }
 
     // The public key without the CSRF token.
     const noCsrf = await fetch(`${server.url}/api/security/public-key`, { headers: { Cookie: web.cookie } });

@@ -59,7 +59,9 @@ export function channelMiddleware(ctx: KeyExchangeContext, required: boolean): R
       if (status.status === 'retired') throw upgradeRequired(status.minVersion, status.upgradeUrl);
       if (status.status === 'unknown') throw invalidEnvelope();
     }
-    const key = ctx.channels.keyOf(record);
+    // Cached after the first request on this instance: the hot path unseals nothing.
+    const key = ctx.channels.cachedKey(record) ?? (await ctx.channels.openKey(record));
+    if (!key) throw invalidEnvelope();
     let body: unknown;
     // The body is parsed before the single-use id is claimed: a body refused as JSON leaves no trace in the store.
     const { header } = await openEnvelope(

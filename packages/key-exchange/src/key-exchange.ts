@@ -30,8 +30,9 @@ export interface KeyExchangeOptions {
   /** Where key rings, CSRF secrets, channels and replay ids live (prefixed `kx:`). Defaults to a `memoryStore()`. */
   store?: Store;
   /**
-   * Seals the RSA private keys kept in the store. Required when `store` is passed (a shared store must never hold
-   * private keys in the clear); defaults to `ephemeralSealer()` with the default in-memory store.
+   * Seals the secrets kept in the store: RSA private keys and channel keys. Required when `store` is passed (a
+   * shared store must never hold them in the clear); defaults to `ephemeralSealer()` with the default in-memory
+   * store.
    */
   sealer?: SecretSealer;
   /** Defaults to the system clock. */
@@ -63,8 +64,18 @@ export interface KeyExchangeOptions {
   keyLifetimeMs?: number;
   /** RSA modulus bits for web keys. Defaults to 2048 (the minimum). */
   modulusLength?: number;
-  /** A channel's lifetime, renewed on use. Defaults to 14 days. */
+  /** How long an idle channel lives; each use renews it (up to `channelMaxAgeMs`). Defaults to 14 days. */
   channelTtlMs?: number;
+  /**
+   * A channel's hard limit from its handshake, however much it is used; a web channel also ends when the web key
+   * it was opened under stops being accepted. Defaults to 30 days.
+   */
+  channelMaxAgeMs?: number;
+  /**
+   * Live channels per web session (tabs, windows): a further handshake replaces the session's oldest channel.
+   * Defaults to 8.
+   */
+  channelsPerSession?: number;
   /** How far an envelope's `iat` may be from the server's time. Defaults to 60 000 (60 s). */
   windowMs?: number;
   /** Largest encrypted request body. Defaults to 1 MiB. */
@@ -112,7 +123,7 @@ export interface KeyExchange {
   requireChannel: RequestHandler;
   /** The same middleware as `requireChannel`: 400 `encryption_required` for plaintext. */
   requireEncryption: RequestHandler;
-  /** Ends the web session (for logout): its CSRF tokens and its channel stop working at once. */
+  /** Ends the web session (for logout): its CSRF tokens and all its channels stop working at once. */
   endSession(req: Request): Promise<void>;
   /** Issues a token outside middleware (for a template helper). */
   issueCsrfToken(req: Request, res: Response): Promise<string>;
@@ -159,6 +170,16 @@ export function keyExchange(options: Readonly<KeyExchangeOptions> = {}): KeyExch
   if (modulusLength < 2048)
     throw configError(packageName, 'modulusLength', modulusLength, 'pass 2048 or more.');
   const channelTtlMs = positiveInteger(packageName, 'channelTtlMs', options.channelTtlMs, 14 * day);
+  const channelMaxAgeMs = positiveInteger(packageName, 'channelMaxAgeMs', options.channelMaxAgeMs, 30 * day);
+  const channelsPerSession = positiveInteger(
+    packageName,
+    'channelsPerSession',
+    options.channelsPerSession,
+    8,
+  );
+  if (channelsPerSession > 64) {
+    throw configError(packageName, 'channelsPerSession', channelsPerSession, 'pass 1 to 64.');
+  }
   const windowMs = positiveInteger(packageName, 'windowMs', options.windowMs, 60_000);
   const maxBodyBytes = positiveInteger(packageName, 'maxBodyBytes', options.maxBodyBytes, 1024 * 1024);
   const maxJsonDepth = positiveInteger(packageName, 'maxJsonDepth', options.maxJsonDepth, 32);
@@ -204,7 +225,15 @@ export function keyExchange(options: Readonly<KeyExchangeOptions> = {}): KeyExch
     csrf,
     ring,
     apps,
-    channels: createChannels(store, clock, channelTtlMs),
+    channels: createChannels({
+      store,
+      sealer,
+      clock,
+      logger,
+      ttlMs: channelTtlMs,
+      maxAgeMs: channelMaxAgeMs,
+      perSession: channelsPerSession,
+    }),
     envelopes: { clock, store, windowMs },
     maxBodyBytes,
     maxJsonDepth,

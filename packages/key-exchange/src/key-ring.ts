@@ -46,6 +46,8 @@ export interface WebKeyRing {
   current(): Promise<PublishedKey>;
   /** The private key for a kid that is still accepted, or undefined. */
   privateKey(kid: string): Promise<KeyObject | undefined>;
+  /** Until when a key this instance has opened is accepted, ms since the epoch (a channel never outlives it). */
+  acceptedUntil(kid: string): number | undefined;
   /** The kids the ring holds, newest first (for tests and operations). */
   list(): Promise<KeyMeta[]>;
 }
@@ -184,6 +186,8 @@ export function createWebKeyRing(settings: WebKeyRingSettings): WebKeyRing {
       privateKeys.set(kid, { key, expiresAt: record.expiresAt });
       return key;
     },
+
+    acceptedUntil: (kid) => privateKeys.get(kid)?.expiresAt,
 
     async list() {
       await loadIndex();

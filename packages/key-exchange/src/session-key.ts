@@ -2,6 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 import { wrapAsync } from '@shieldwall/core';
 import { readJoseBody } from './body.js';
+import type { ChannelBinding } from './channels.js';
 import type { KeyExchangeContext } from './context.js';
 import { envelopeTypes, openEnvelope, peekHeader, sealResponse } from './envelope.js';
 import { invalidEnvelope, unknownAppVersion, upgradeRequired } from './errors.js';
@@ -29,7 +30,7 @@ export function sessionKeyHandler(ctx: KeyExchangeContext): RequestHandler {
   return wrapAsync(async function keyExchangeSessionKey(req: Request, res: Response): Promise<void> {
     const platform = req.get(appPlatformHeader);
     const version = req.get(appVersionHeader);
-    let binding: { sessionId?: string; platform?: string; version?: string };
+    let binding: ChannelBinding;
     let lookup: (kid: string) => Promise<KeyObject | undefined>;
 
     if (platform !== undefined || version !== undefined) {
@@ -60,15 +61,26 @@ export function sessionKeyHandler(ctx: KeyExchangeContext): RequestHandler {
       },
       lookup,
     );
-    const key = clientKey(plaintext);
-    const channel = await ctx.channels.create(key, binding);
+    const clientAesKey = clientKey(plaintext);
+    // A web channel ends no later than the web key it was opened under (an app version's key does not expire).
+    const keyExpiresAt = binding.sessionId ? ctx.ring.acceptedUntil(header.kid) : undefined;
+    const { record: channel, key } = await ctx.channels.create(clientAesKey, {
+      ...binding,
+      ...(keyExpiresAt === undefined ? {} : { keyExpiresAt }),
+    });
     const proof = sealResponse(
       ctx.clock,
-      ctx.channels.keyOf(channel),
+      key,
       channel.id,
       header,
       201,
-      Buffer.from(JSON.stringify({ channel: channel.id, expiresAt: new Date(channel.e).toISOString() })),
+      Buffer.from(
+        JSON.stringify({
+          channel: channel.id,
+          expiresAt: new Date(channel.e).toISOString(),
+          maxExpiresAt: new Date(channel.m).toISOString(),
+        }),
+      ),
     );
     ctx.logger.info('key-exchange: channel established', {
       channel: channel.id,

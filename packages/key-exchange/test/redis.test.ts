@@ -92,4 +92,31 @@ describeWithRedis('two instances on one Redis', () => {
     expect(replay.status).toBe(400);
     expect(((await replay.json()) as { error: { code: string } }).error.code).toBe('invalid_envelope');
   });
+
+  it('keeps no channel key readable in Redis, and refuses a channel a Redis writer adds', async () => {
+    const page = await loadPage(a.url);
+    const { manualWebHandshake, requestEnvelope, randomId } = await import('./helpers.js');
+    const { key, channel } = await manualWebHandshake(a.url, page, clock);
+    const raw = Buffer.from(key);
+    const spellings = [raw.toString('base64url'), raw.toString('base64'), raw.toString('hex')];
+    for (const name of await redis.client.keys(`${prefix}*`)) {
+      if ((await redis.client.type(name)) !== 'string') continue;
+      const value = (await redis.client.get(name)) ?? '';
+      for (const spelling of spellings) expect([name, value.includes(spelling)]).toEqual([name, false]);
+    }
+    const record = JSON.parse((await redis.client.get(`${prefix}kx:ch:${channel}`))!) as Record<
+      string,
+      unknown
+    >;
+    const id = `c${randomId().slice(0, 22)}`;
+    const forged = { ...record, id, k: raw.toString('base64url') };
+    await redis.client.set(`${prefix}kx:ch:${id}`, JSON.stringify(forged), { PX: 60_000 });
+    const response = await fetch(`${b.url}/api/echo`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/jose', cookie: page.cookie },
+      body: await requestEnvelope(key, id, {}, { forged: true }, clock),
+    });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('invalid_envelope');
+  });
 });
