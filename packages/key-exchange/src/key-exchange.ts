@@ -98,6 +98,8 @@ const optionNames: OptionNames<KeyExchangeOptions> = {
   csrfMaxAgeMs: true,
   csrfSecrets: true,
   allowedOrigins: true,
+  channelMaxAgeMs: true,
+  channelsPerSession: true,
   rotateEveryMs: true,
   keyLifetimeMs: true,
   modulusLength: true,
