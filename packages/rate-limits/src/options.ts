@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { ChallengeProvider, Clock, Logger, SendCommand } from '@shieldwall/core';
+import type { ChallengeProvider, Clock, Logger, OnRefused, SendCommand } from '@shieldwall/core';
 
 /** What to do when the Redis store does not answer in time. */
 export type OutagePolicy = 'fallback-memory' | 'fail-open' | 'fail-closed';
@@ -28,6 +28,12 @@ export interface StoreOptions {
   clock?: Clock;
   /** Outages, recoveries and express-rate-limit's validation warnings go here. Defaults to a silent logger. */
   logger?: Logger;
+  /**
+   * Takes over the refusals (429 `rate_limited`, 403 `verification_required`): `(error, req, res, next)`, with
+   * `error.status`, `error.code`, `error.headers` (Retry-After) and `error.details`. Defaults to sending the JSON
+   * envelope, so no error handler is needed; call `next(error)` to hand them to yours.
+   */
+  onRefused?: OnRefused;
   /** IPv6 clients are grouped by this prefix length (32 to 64). Defaults to 56. */
   ipv6Subnet?: number;
   /** IPs and CIDRs (`10.0.0.0/8`, `::1`) that are never limited: health checks, internal networks. Defaults to none. */

@@ -25,13 +25,13 @@ export function overLimitHandler(
   settings: ResolvedOptions,
   store: Pick<Store, 'resetKey'>,
 ): (req: Request, res: Response, next: NextFunction) => Promise<void> {
-  const { challenge, challengeAction, maxChallenges, limit, windowMs, name } = settings;
+  const { challenge, challengeAction, maxChallenges, limit, windowMs, name, refuse } = settings;
   return async function overLimit(req, res, next) {
     const info = (req as Request & { rateLimit?: RateLimitInfo }).rateLimit;
     const provider = challenge?.(req);
     const used = info?.used ?? Infinity;
     if (!provider || used > limit + maxChallenges) {
-      next(rateLimited(retryAfterSeconds(info, windowMs)));
+      refuse(rateLimited(retryAfterSeconds(info, windowMs)), req, res, next);
       return;
     }
     const context = { action: challengeAction, subject: `${name}:${info?.key ?? ''}`, req };
@@ -45,6 +45,11 @@ export function overLimitHandler(
     }
     const issued = await provider.issue(context);
     res.removeHeader('Retry-After');
-    next(verificationRequired(issued, 'Too many requests: verification is required to continue.'));
+    refuse(
+      verificationRequired(issued, 'Too many requests: verification is required to continue.'),
+      req,
+      res,
+      next,
+    );
   };
 }

@@ -5,12 +5,14 @@ import {
   configError,
   oneOf,
   positiveInteger,
+  refusals,
   silentLogger,
   systemClock,
   type ChallengeProvider,
   type Clock,
   type Logger,
   type OptionNames,
+  type Refuse,
   type SendCommand,
 } from '@shieldwall/core';
 import type { LimiterSettings, OutagePolicy, RateLimitOptions, StoreOptions } from './options.js';
@@ -27,6 +29,7 @@ export const storeOptionNames: OptionNames<StoreOptions> = {
   maxMemoryKeys: true,
   clock: true,
   logger: true,
+  onRefused: true,
   ipv6Subnet: true,
   allowlist: true,
 };
@@ -52,6 +55,7 @@ export const optionHints: Readonly<Record<string, string>> = {
   max: 'limit',
   window: 'windowMs',
   store: 'sendCommand',
+  handler: 'onRefused',
 };
 
 /** The validated, defaulted form of the options; built once per limiter, never shared with the caller. */
@@ -67,6 +71,7 @@ export interface ResolvedOptions {
   maxMemoryKeys: number;
   clock: Clock;
   logger: Logger;
+  refuse: Refuse;
   ipv6Subnet: number;
   allowlist: BlockList | undefined;
   challenge: ((req: IncomingMessage) => ChallengeProvider | undefined) | undefined;
@@ -204,6 +209,7 @@ export function resolveOptions(options: Readonly<RateLimitOptions>): ResolvedOpt
     maxMemoryKeys: positiveInteger(packageName, 'maxMemoryKeys', options.maxMemoryKeys, 10_000),
     clock: objectWith('clock', options.clock, ['now'], systemClock),
     logger: objectWith('logger', options.logger, ['info', 'warn', 'error'], silentLogger),
+    refuse: refusals(packageName, options.onRefused),
     ipv6Subnet,
     allowlist: allowlist(options.allowlist),
     challenge: challengeSource(options.challenge),
