@@ -8,6 +8,8 @@ export default tseslint.config(
       '**/dist/**',
       'coverage/**',
       'test/packaging/.work/**',
+      'reports/**',
+      '.stryker-tmp/**',
       '**/*.cjs',
       '**/*.mjs',
     ],
