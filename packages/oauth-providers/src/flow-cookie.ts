@@ -1,7 +1,7 @@
 import { createHash, createHmac, randomBytes, type KeyObject } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { constantTimeEqual, type Clock, type Store } from '@shieldwall/core';
-import type { OAuthProviderName } from './types.js';
+import type { ProviderName } from './types.js';
 
 // The flow cookie replaces the server session passport-oauth2 would otherwise need. It holds the `state` handle,
 // the PKCE verifier, the OpenID nonce and the expiry, signed with HMAC-SHA256 under the configured key, in a cookie per provider so
@@ -11,7 +11,7 @@ import type { OAuthProviderName } from './types.js';
 const version = 'v1';
 
 export interface Flow {
-  provider: OAuthProviderName;
+  provider: ProviderName;
   /** The `state` sent to the provider; also the single-use id. */
   state: string;
   /** The PKCE verifier; empty for the legacy Telegram widget. */
@@ -23,7 +23,7 @@ export interface Flow {
 }
 
 export interface FlowCookies {
-  start(res: ServerResponse, provider: OAuthProviderName, verifier: string, nonce?: string): string;
+  start(res: ServerResponse, provider: ProviderName, verifier: string, nonce?: string): string;
   /**
    * Reads, clears and checks the provider's flow cookie, then records its state as used. Resolves with the flow,
    * or undefined for anything wrong: missing, forged, expired, for another provider, state not matching, or used.
@@ -32,10 +32,10 @@ export interface FlowCookies {
   consume(
     req: IncomingMessage,
     res: ServerResponse,
-    provider: OAuthProviderName,
+    provider: ProviderName,
     providedState: unknown,
   ): Promise<Flow | undefined>;
-  clear(res: ServerResponse, provider: OAuthProviderName): void;
+  clear(res: ServerResponse, provider: ProviderName): void;
 }
 
 export interface FlowCookieOptions {
@@ -51,7 +51,7 @@ const b64 = (value: Buffer | string): string => Buffer.from(value).toString('bas
 
 export function flowCookies(options: FlowCookieOptions): FlowCookies {
   const { key, secure, ttlMs, clock, store } = options;
-  const nameOf = (provider: OAuthProviderName): string =>
+  const nameOf = (provider: ProviderName): string =>
     secure ? `__Host-sw-oauth-${provider}` : `sw-oauth-${provider}`;
   const attributes = `; Path=/; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
   const mac = (name: string, payload: string): string =>
@@ -63,7 +63,7 @@ export function flowCookies(options: FlowCookieOptions): FlowCookies {
     res.setHeader('Set-Cookie', [...list, value]);
   };
 
-  const clear = (res: ServerResponse, provider: OAuthProviderName): void => {
+  const clear = (res: ServerResponse, provider: ProviderName): void => {
     setCookie(res, `${nameOf(provider)}=${attributes}; Max-Age=0`);
   };
 

@@ -7,6 +7,8 @@ export type {
   OAuthProvidersConfig,
   OAuthProvidersOptions,
   OidcClientOptions,
+  GenericOidcOptions,
+  ProviderName,
   TelegramOptions,
   TelegramWidgetOptions,
 } from './types.js';

@@ -16,13 +16,15 @@ import { packageName } from './errors.js';
 import type {
   OAuthClientOptions,
   OAuthProvidersOptions,
-  OAuthProviderName,
+  ProviderName,
   OidcClientOptions,
   TelegramWidgetOptions,
 } from './types.js';
 
 /** An OpenID provider's options, checked, with defaults applied. */
 export interface ParsedOidc {
+  /** Whose claims mapping and issuer defaults apply. */
+  kind: OidcName | 'generic';
   clientId: string;
   clientSecret: string;
   issuer: string;
@@ -35,7 +37,8 @@ export interface ParsedOptions {
   origin: string;
   basePath: string;
   clients: Partial<Record<'github' | 'vk' | 'yandex', OAuthClientOptions>>;
-  oidc: Partial<Record<OidcName, ParsedOidc>>;
+  /** Google, Telegram and the generic OpenID providers, by route name. */
+  oidc: Record<string, ParsedOidc>;
   /** The legacy widget, only when `providers.telegram.legacyWidget` is true. */
   telegram: (TelegramWidgetOptions & { maxAgeSeconds: number; botId: string }) | undefined;
   jwksRefreshMs: number;
@@ -59,6 +62,33 @@ export const oidcDefaults: Record<OidcName, { issuer: string; scope: readonly st
   telegram: { issuer: 'https://oauth.telegram.org', scope: ['openid', 'profile', 'phone'] },
   google: { issuer: 'https://accounts.google.com', scope: ['openid', 'email', 'profile'] },
 };
+const genericDefaults = { issuer: '', scope: ['openid', 'email', 'profile'] } as const;
+
+const builtIn = ['google', 'github', 'vk', 'yandex', 'telegram'];
+
+/** `providers.oidc`: names become route segments and cookie names, so they are kept to a safe alphabet. */
+function genericProviders(value: unknown): Record<string, ParsedOidc> {
+  if (value === undefined) return {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw configError(
+      packageName,
+      'providers.oidc',
+      value,
+      'pass { <name>: { issuer, clientId, clientSecret } }.',
+    );
+  const parsed: Record<string, ParsedOidc> = {};
+  for (const [name, options] of Object.entries(value as Record<string, OidcClientOptions>)) {
+    if (!/^[a-z][a-z0-9-]{0,31}$/.test(name) || builtIn.includes(name))
+      throw configError(
+        packageName,
+        'providers.oidc',
+        name,
+        'name each provider with lower-case letters, digits and dashes, other than google, github, vk, yandex or telegram.',
+      );
+    parsed[name] = oidc(`oidc.${name}`, 'generic', options);
+  }
+  return parsed;
+}
 
 function httpUrl(option: string, value: unknown, originOnly: boolean): string {
   let parsed: URL | undefined;
@@ -115,18 +145,26 @@ function client(name: string, value: OAuthClientOptions): OAuthClientOptions {
   return { ...value, ...(value.scope ? { scope: value.scope.map(String) } : {}) };
 }
 
-function oidc(name: OidcName, value: OidcClientOptions): ParsedOidc {
+function oidc(name: string, kind: OidcName | 'generic', value: OidcClientOptions): ParsedOidc {
   if (typeof value !== 'object' || value === null)
     throw configError(packageName, `providers.${name}`, value, 'pass { clientId, clientSecret }.');
+  if (kind === 'generic' && value.issuer === undefined)
+    throw configError(
+      packageName,
+      `providers.${name}.issuer`,
+      value.issuer,
+      'pass the issuer URL, such as "https://keycloak.example.com/realms/main".',
+    );
   if (typeof value.clientId !== 'string' || value.clientId === '')
     throw configError(packageName, `providers.${name}.clientId`, value.clientId, 'pass the client id.');
   if (typeof value.clientSecret !== 'string' || value.clientSecret === '')
     throw configError(packageName, `providers.${name}.clientSecret`, '(hidden)', 'pass the client secret.');
+  const defaults = kind === 'generic' ? genericDefaults : oidcDefaults[kind];
   const issuer =
     value.issuer === undefined
-      ? oidcDefaults[name].issuer
+      ? defaults.issuer
       : httpUrl(`providers.${name}.issuer`, value.issuer, false).replace(/\/+$/, '');
-  const scope = value.scope ?? oidcDefaults[name].scope;
+  const scope = value.scope ?? defaults.scope;
   if (!Array.isArray(scope) || scope.some((s) => typeof s !== 'string') || !scope.includes('openid'))
     throw configError(
       packageName,
@@ -134,7 +172,13 @@ function oidc(name: OidcName, value: OidcClientOptions): ParsedOidc {
       scope,
       'pass an array of scope strings that includes "openid".',
     );
-  return { clientId: value.clientId, clientSecret: value.clientSecret, issuer, scope: scope.map(String) };
+  return {
+    kind,
+    clientId: value.clientId,
+    clientSecret: value.clientSecret,
+    issuer,
+    scope: scope.map(String),
+  };
 }
 
 function telegramWidget(value: TelegramWidgetOptions): ParsedOptions['telegram'] {
@@ -183,7 +227,7 @@ function telegram(value: unknown): Pick<ParsedOptions, 'telegram'> & { oidc?: Pa
       '(hidden)',
       'Telegram sign-in is OpenID Connect: pass { clientId, clientSecret } from @BotFather (Bot Settings, Web Login). To keep the weaker legacy widget, pass { legacyWidget: true, botToken }.',
     );
-  return { telegram: undefined, oidc: oidc('telegram', value as OidcClientOptions) };
+  return { telegram: undefined, oidc: oidc('telegram', 'telegram', value as OidcClientOptions) };
 }
 
 /** Validates once, at start-up; never changes the caller's object. */
@@ -245,13 +289,16 @@ export function parseOptions(options: Readonly<OAuthProvidersOptions>): ParsedOp
     const value = providers[name];
     if (value !== undefined) clients[name] = client(name, value);
   }
-  const unknown = Object.keys(providers).filter(
-    (n) => ![...oauthNames, 'google', 'telegram'].includes(n as never),
-  );
+  const unknown = Object.keys(providers).filter((n) => ![...builtIn, 'oidc'].includes(n));
   if (unknown.length > 0)
-    throw configError(packageName, 'providers', unknown, 'use google, github, vk, yandex or telegram.');
-  const oidcClients: ParsedOptions['oidc'] = {};
-  if (providers.google !== undefined) oidcClients.google = oidc('google', providers.google);
+    throw configError(
+      packageName,
+      'providers',
+      unknown,
+      'use google, github, vk, yandex, telegram, or oidc for any other OpenID provider.',
+    );
+  const oidcClients: ParsedOptions['oidc'] = genericProviders(providers.oidc);
+  if (providers.google !== undefined) oidcClients.google = oidc('google', 'google', providers.google);
   const tg = providers.telegram === undefined ? { telegram: undefined } : telegram(providers.telegram);
   if (tg.oidc) oidcClients.telegram = tg.oidc;
   if (Object.keys(clients).length === 0 && Object.keys(oidcClients).length === 0 && !tg.telegram)
@@ -280,6 +327,6 @@ export function parseOptions(options: Readonly<OAuthProvidersOptions>): ParsedOp
 }
 
 /** The exact redirect URI registered at the provider: from the configured origin, never the Host header. */
-export function callbackUrl(config: ParsedOptions, name: OAuthProviderName): string {
+export function callbackUrl(config: ParsedOptions, name: ProviderName): string {
   return `${config.origin}${config.basePath}/${name}/callback`;
 }

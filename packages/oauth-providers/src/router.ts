@@ -1,4 +1,5 @@
 import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import type { JWTPayload } from 'jose';
 import { Passport } from 'passport';
 import type OAuth2Strategy from 'passport-oauth2';
 import { ShieldwallError } from '@shieldwall/core';
@@ -11,7 +12,7 @@ import {
   providerError,
 } from './errors.js';
 import { flowCookies, type FlowCookies } from './flow-cookie.js';
-import { callbackUrl, oidcDefaults, parseOptions, type OidcName, type ParsedOptions } from './options.js';
+import { callbackUrl, oidcDefaults, parseOptions, type ParsedOptions } from './options.js';
 import type { StrategyContext } from './providers/common.js';
 import { githubStrategy } from './providers/github.js';
 import { TelegramStrategy } from './providers/telegram.js';
@@ -22,7 +23,7 @@ import { telegramCallback, telegramStart } from './telegram-routes.js';
 import { flowContext } from './transport.js';
 import { oidcClient } from './oidc/client.js';
 import { jwks } from './oidc/jwks.js';
-import { googleProfile, telegramProfile } from './oidc/profiles.js';
+import { genericProfile, googleProfile, telegramProfile } from './oidc/profiles.js';
 import { oidcCallback, oidcStart } from './oidc/routes.js';
 import type { OAuthProfile, OAuthProvidersOptions, OAuthProviderName } from './types.js';
 
@@ -32,6 +33,12 @@ const builders: Record<OAuthName, (ctx: StrategyContext) => OAuth2Strategy> = {
   github: githubStrategy,
   vk: vkStrategy,
   yandex: yandexStrategy,
+};
+
+const profiles = {
+  google: () => googleProfile,
+  telegram: () => telegramProfile,
+  generic: (name: string) => (claims: JWTPayload) => genericProfile(name, claims),
 };
 
 /** A router with `close()`, which releases the memory store it made when none was passed. */
@@ -73,16 +80,17 @@ export function oauthProviders(options: Readonly<OAuthProvidersOptions>): OAuthP
     maxAgeMs: 3_600_000,
     refreshMs: config.jwksRefreshMs,
   });
-  for (const name of Object.keys(config.oidc) as OidcName[]) {
-    const parsed = config.oidc[name]!;
+  for (const [name, parsed] of Object.entries(config.oidc)) {
     const client = oidcClient(
       {
         ...parsed,
         // Google documents ID tokens whose `iss` is the bare host as well as the https URL.
         issuerAliases:
-          name === 'google' && parsed.issuer === oidcDefaults.google.issuer ? ['accounts.google.com'] : [],
+          parsed.kind === 'google' && parsed.issuer === oidcDefaults.google.issuer
+            ? ['accounts.google.com']
+            : [],
         redirectUri: callbackUrl(config, name),
-        profile: name === 'google' ? googleProfile : telegramProfile,
+        profile: profiles[parsed.kind](name),
       },
       {
         transport: { fetch: config.fetch, timeoutMs: config.timeoutMs },

@@ -5,12 +5,15 @@ import type { Clock, Logger, Store } from '@shieldwall/core';
 /** The providers this package speaks. */
 export type OAuthProviderName = 'google' | 'github' | 'vk' | 'yandex' | 'telegram';
 
+/** A built-in provider, or the name a generic OpenID provider was mounted under (`providers.oidc`). */
+export type ProviderName = OAuthProviderName | (string & {});
+
 /**
  * What the app gets once a provider has vouched for a user. Provider tokens are not part of it: they are dropped
  * as soon as the profile is read.
  */
 export interface OAuthProfile {
-  provider: OAuthProviderName;
+  provider: ProviderName;
   /** The provider's stable user id (Google `sub`, GitHub numeric id, VK `user_id`, Yandex `id`, Telegram `id`). */
   id: string;
   /** A display name, when the provider gives one. */
@@ -92,6 +95,18 @@ export interface TelegramWidgetOptions {
   maxAgeSeconds?: number;
 }
 
+/**
+ * Any other OpenID Connect provider (Keycloak, Auth0, Entra ID, ...), found by its issuer alone: the same flow
+ * and ID token checks as Google and Telegram. The profile: `sub`, `name` (or `given_name` + `family_name`),
+ * `preferred_username`, `picture`, `email` with `email_verified`, `phone_number` with `phone_number_verified`.
+ */
+export interface GenericOidcOptions extends OidcClientOptions {
+  /** Required: `https://keycloak.example.com/realms/main`, `https://tenant.eu.auth0.com`, ... */
+  issuer: string;
+  /** Defaults to `openid email profile`. */
+  scope?: readonly string[];
+}
+
 /** Telegram: OpenID Connect by default, the legacy widget only when asked for by name. */
 export type TelegramOptions = OidcClientOptions | TelegramWidgetOptions;
 
@@ -101,6 +116,12 @@ export interface OAuthProvidersConfig {
   vk?: OAuthClientOptions;
   yandex?: OAuthClientOptions;
   telegram?: TelegramOptions;
+  /**
+   * Generic OpenID providers by the name their routes take: `{ keycloak: { issuer, clientId, clientSecret } }`
+   * mounts `<basePath>/keycloak` and its callback. Names are lower-case letters, digits and dashes, and not a
+   * built-in provider's.
+   */
+  oidc?: Readonly<Record<string, GenericOidcOptions>>;
 }
 
 export interface OAuthProvidersOptions {

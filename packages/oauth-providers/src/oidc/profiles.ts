@@ -66,3 +66,28 @@ export function googleProfile(claims: JWTPayload): OAuthProfile {
     phoneVerified: false,
   };
 }
+
+/**
+ * A generic OpenID provider's standard claims (OpenID Connect Core 5.1) to the profile. E-mail and phone count as
+ * verified only when `email_verified` / `phone_number_verified` is true.
+ */
+export function genericProfile(provider: string, claims: JWTPayload): OAuthProfile {
+  const id = text(claims.sub);
+  if (!id) throw providerError(new Error('the ID token has no subject'));
+  const name =
+    text(claims.name) ??
+    ([text(claims.given_name), text(claims.family_name)].filter(Boolean).join(' ') || null);
+  const email = text(claims.email);
+  const phone = e164(claims.phone_number);
+  return {
+    provider,
+    id,
+    name,
+    username: text(claims.preferred_username),
+    avatarUrl: text(claims.picture),
+    email,
+    emailVerified: email !== null && claims.email_verified === true,
+    phone,
+    phoneVerified: phone !== null && claims.phone_number_verified === true,
+  };
+}

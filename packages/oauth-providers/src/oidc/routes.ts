@@ -5,14 +5,14 @@ import { accessDenied, invalidCallback, invalidStart, providerError, stateMismat
 import type { FlowCookies } from '../flow-cookie.js';
 import type { ParsedOptions } from '../options.js';
 import { describeError } from '../passport-run.js';
-import type { OAuthProviderName } from '../types.js';
+import type { ProviderName } from '../types.js';
 import type { OidcClient } from './client.js';
 import { refusalReason } from './id-token.js';
 
 const b64 = (bytes: Buffer): string => bytes.toString('base64url');
 
 /** Provider failures (5xx) and refused ID tokens (401) are logged: the first is an outage, the second an attack or a misconfiguration. */
-function fail(config: ParsedOptions, name: OAuthProviderName, next: NextFunction) {
+function fail(config: ParsedOptions, name: ProviderName, next: NextFunction) {
   return (err: unknown): void => {
     const error = err instanceof ShieldwallError ? err : providerError(err);
     if (
@@ -33,7 +33,7 @@ function fail(config: ParsedOptions, name: OAuthProviderName, next: NextFunction
 /** `GET <basePath>/<provider>`: a new flow cookie (state, PKCE verifier, nonce) and the redirect to the provider. */
 export function oidcStart(
   client: OidcClient,
-  name: OAuthProviderName,
+  name: ProviderName,
   config: ParsedOptions,
   cookies: FlowCookies,
 ): RequestHandler {
@@ -58,7 +58,7 @@ export function oidcStart(
 /** `GET <basePath>/<provider>/callback`: state, code exchange, ID token, then `onProfile`. */
 export function oidcCallback(
   client: OidcClient,
-  name: OAuthProviderName,
+  name: ProviderName,
   config: ParsedOptions,
   cookies: FlowCookies,
 ): RequestHandler {
