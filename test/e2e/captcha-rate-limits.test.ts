@@ -69,6 +69,55 @@ describe('reference app: rate limits that challenge with verification codes', ()
   });
 });
 
+describe('reference app: solved challenges never refill the login budget; per-account limits', () => {
+  let t: TestApp;
+  afterEach(() => t.close());
+  const login = (email: string, password: string, ip?: string) => {
+    const req = t.request.post('/api/auth/login');
+    if (ip) req.set('X-Forwarded-For', ip);
+    return req.send({ email, password });
+  };
+
+  it('a code from the attacker own mailbox buys one sign-in to that account, not ten guesses at another', async () => {
+    t = await startTestApp(fastHashing, { clock: manualClock(Date.now()) });
+    await signUp(t, 'mallory@example.com'); // one sign-in from this IP
+    await signUp(t, 'victim@example.com'); // and another
+    for (let i = 0; i < 8; i += 1) await login('victim@example.com', `guess number ${i}!!`).expect(401);
+    const over = await login('mallory@example.com', goodPassword).expect(403);
+    await t.request
+      .post('/api/auth/login')
+      .set('X-Verification-Id', over.body.error.challenge.id)
+      .set('X-Verification-Code', codeFrom(t, 'mallory@example.com'))
+      .send({ email: 'mallory@example.com', password: goodPassword })
+      .expect(200);
+    // The next guess at the victim is not a guess: it is a challenge whose code goes to the victim's mailbox.
+    const next = await login('victim@example.com', 'guess number 9!!').expect(403);
+    expect(next.body.error.code).toBe('verification_required');
+    expect(t.services.outbox.latestTo('victim@example.com')?.subject).toBe('Your verification code');
+    expect(next.headers['set-cookie']).toBeUndefined();
+  });
+
+  it('attempts against one account from many IPs share a budget; its owner passes with the mailed code', async () => {
+    t = await startTestApp({ ...fastHashing, TRUST_PROXY: 'loopback' }, { clock: manualClock(Date.now()) });
+    await signUp(t, 'target@example.com'); // one sign-in, from 127.0.0.1
+    for (let i = 1; i <= 9; i += 1)
+      await login('target@example.com', 'not the password', `203.0.113.${i}`).expect(401);
+    const spread = await login('target@example.com', 'not the password', '203.0.113.50').expect(403);
+    expect(spread.body.error.code).toBe('verification_required');
+    expect(spread.headers['set-cookie']).toBeUndefined();
+    // Another account from the same IPs is not affected.
+    await login('someone@example.com', 'not the password', '203.0.113.1').expect(401);
+    // The owner, from yet another IP, gets through with the code sent to the account address.
+    const owner = await t.request
+      .post('/api/auth/login')
+      .set('X-Forwarded-For', '198.51.100.7')
+      .set('X-Verification-Id', spread.body.error.challenge.id)
+      .set('X-Verification-Code', codeFrom(t, 'target@example.com'))
+      .send({ email: 'target@example.com', password: goodPassword });
+    expect(owner.status).toBe(200);
+  });
+});
+
 describe('reference app: the CAPTCHA step-up and the registration limit share one code', () => {
   let a: CaptchaTestApp;
   afterEach(() => a.close());

@@ -4,7 +4,15 @@ import type { User } from './users.js';
 
 /** Names of the rate-limited endpoint classes (SPEC.md: per client IP and route). */
 export type LimitName =
-  'login' | 'register' | 'passwordReset' | 'smsOtp' | 'cspReports' | 'api' | 'sessionKey' | 'oauth';
+  | 'login'
+  | 'loginAccount'
+  | 'register'
+  | 'passwordReset'
+  | 'smsOtp'
+  | 'cspReports'
+  | 'api'
+  | 'sessionKey'
+  | 'oauth';
 
 /**
  * What features hand to each other. app.ts fills it in mounting order: rate limits, then the CAPTCHA gate, then

@@ -54,6 +54,12 @@ export interface LimiterSettings {
   maxChallenges?: number;
   /** The weight of a request (a whole number; 0 does not count it). Defaults to 1 for every request. */
   cost?: (req: IncomingMessage) => number | Promise<number>;
+  /**
+   * Counts requests per this key instead of per client IP: for example a hash of the account a sign-in names, so
+   * attempts against one account from many IPs share one budget. A request it returns undefined for is not
+   * limited by this limiter. Keys name people: hash them. Defaults to none (per client IP).
+   */
+  key?: (req: IncomingMessage) => string | undefined;
   /** Requests for which this returns true are not limited. Defaults to none. */
   skip?: (req: IncomingMessage) => boolean | Promise<boolean>;
 }

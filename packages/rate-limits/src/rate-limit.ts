@@ -62,8 +62,8 @@ export function rateLimit(options: Readonly<RateLimitOptions>): RateLimitHandler
   const o = resolveOptions(options);
   const store = buildStore(o);
   let warnedTrustProxy = false;
-  const { allowlist, skip, cost } = o;
-  const overLimit = overLimitHandler(o, store);
+  const { allowlist, skip, cost, key } = o;
+  const overLimit = overLimitHandler(o);
 
   const limiter = expressRateLimit({
     windowMs: o.windowMs,
@@ -83,13 +83,15 @@ export function rateLimit(options: Readonly<RateLimitOptions>): RateLimitHandler
           code: 'ERR_ERL_PERMISSIVE_TRUST_PROXY',
         });
       }
-      return clientKey(req, o.ipv6Subnet);
+      // A keyed limiter counts per its key (hashed by the caller if it is personal), never per IP.
+      return key ? `key:${key(req)!}` : clientKey(req, o.ipv6Subnet);
     },
     // Without an allowlist or a skip option, no skip function at all: express-rate-limit's default answers
     // synchronously, and this runs on every request.
-    ...(allowlist || skip
+    ...(allowlist || skip || key
       ? {
           skip: async (req: Request) => {
+            if (key && key(req) === undefined) return true;
             if (allowlist && isAllowlisted(req, allowlist)) return true;
             return skip ? (await skip(req)) === true : false;
           },

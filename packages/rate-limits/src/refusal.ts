@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import type { RateLimitInfo, Store } from 'express-rate-limit';
+import type { RateLimitInfo } from 'express-rate-limit';
 import { readChallengeAnswer, ShieldwallError, verificationRequired } from '@shieldwall/core';
 import type { ResolvedOptions } from './resolve-options.js';
 
@@ -16,14 +16,18 @@ export function rateLimited(seconds: number): ShieldwallError {
   });
 }
 
+const answeredKey = Symbol.for('shieldwall.rateLimits.answered');
+type Answered = Request & { [answeredKey]?: string };
+
 /**
  * What happens to a request over the limit: a 429, or (for a limiter with a challenge provider, within
- * `maxChallenges` requests past the limit) a 403 `verification_required`. A correct answer lets the request
- * through and refreshes the client's budget.
+ * `maxChallenges` requests past the limit) a 403 `verification_required`. A correct answer lets that one request
+ * through; it never refills the budget, so solving challenges buys at most `maxChallenges` requests per window
+ * (a code sent to one's own mailbox must not buy guesses against another account). A request that already passed
+ * a challenge of the same action at another limiter (per IP, then per account) is not challenged twice.
  */
 export function overLimitHandler(
   settings: ResolvedOptions,
-  store: Pick<Store, 'resetKey'>,
 ): (req: Request, res: Response, next: NextFunction) => Promise<void> {
   const { challenge, challengeAction, maxChallenges, limit, windowMs, name, refuse } = settings;
   return async function overLimit(req, res, next) {
@@ -34,12 +38,16 @@ export function overLimitHandler(
       refuse(rateLimited(retryAfterSeconds(info, windowMs)), req, res, next);
       return;
     }
+    if ((req as Answered)[answeredKey] === challengeAction) {
+      res.removeHeader('Retry-After');
+      next();
+      return;
+    }
     const context = { action: challengeAction, subject: `${name}:${info?.key ?? ''}`, req };
     const answer = readChallengeAnswer(req);
     if (answer && (await provider.verify(context, answer)) === 'passed') {
-      await store.resetKey(info!.key);
+      (req as Answered)[answeredKey] = challengeAction;
       res.removeHeader('Retry-After');
-      res.setHeader('X-RateLimit-Remaining', String(limit));
       next();
       return;
     }

@@ -42,6 +42,7 @@ export const limiterOptionNames: OptionNames<LimiterSettings> = {
   maxChallenges: true,
   cost: true,
   skip: true,
+  key: true,
 };
 
 const optionNames: OptionNames<RateLimitOptions> = {
@@ -79,6 +80,7 @@ export interface ResolvedOptions {
   maxChallenges: number;
   cost: RateLimitOptions['cost'];
   skip: RateLimitOptions['skip'];
+  key: RateLimitOptions['key'];
 }
 
 const namePattern = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
@@ -217,5 +219,6 @@ export function resolveOptions(options: Readonly<RateLimitOptions>): ResolvedOpt
     maxChallenges,
     cost: optionalFunction('cost', options.cost),
     skip: optionalFunction('skip', options.skip),
+    key: optionalFunction('key', options.key),
   };
 }

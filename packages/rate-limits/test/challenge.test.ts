@@ -64,7 +64,7 @@ describe('challenge instead of block', () => {
     expect(t.issued[0]).toMatchObject({ action: 'login', subject: 'login:127.0.0.1' });
   });
 
-  it('lets a correct answer through and refreshes the budget', async () => {
+  it('lets a correct answer through once, and never refills the budget', async () => {
     const t = testProvider();
     const app = probeApp(limiter({ name: 'login', limit: 2, challenge: t.provider }));
     await request(app).post('/probe').expect(200);
@@ -77,11 +77,62 @@ describe('challenge instead of block', () => {
       .set(challengeHeaders.answer, t.answerFor(id))
       .expect(200);
     expect(passed.body).toEqual({ ok: true });
-    expect(passed.headers['x-ratelimit-remaining']).toBe('2');
-    // The budget is whole again: two more requests, then a challenge again.
-    await request(app).post('/probe').expect(200);
-    await request(app).post('/probe').expect(200);
+    expect(passed.headers['x-ratelimit-remaining']).toBe('0');
+    // A solved challenge bought that one request, not a new budget: the next one is challenged again, and after
+    // maxChallenges (5) requests past the limit, solved or not, the answer is 429 until the window ends.
     await request(app).post('/probe').expect(403);
+    await request(app).post('/probe').expect(403);
+    const again = await request(app).post('/probe').expect(403);
+    const id2 = again.body.error.challenge.id as string;
+    await request(app)
+      .post('/probe')
+      .set(challengeHeaders.id, id2)
+      .set(challengeHeaders.answer, t.answerFor(id2))
+      .expect(429);
+  });
+
+  it('counts a keyed limiter per key, across IPs, and skips requests without a key', async () => {
+    const app = probeApp(
+      limiter({
+        name: 'account',
+        limit: 2,
+        key: (req) => (req.headers['x-account'] as string | undefined) ?? undefined,
+      }),
+      { resolveIpFrom: 'x-test-ip' },
+    );
+    const from = (ip: string, account?: string) => {
+      const r = request(app).post('/probe').set('x-test-ip', ip);
+      return account ? r.set('x-account', account) : r;
+    };
+    await from('203.0.113.1', 'ann').expect(200);
+    await from('203.0.113.2', 'ann').expect(200);
+    const refused = await from('203.0.113.3', 'ann').expect(429);
+    expect(refused.body.error.code).toBe('rate_limited');
+    await from('203.0.113.3', 'bob').expect(200);
+    for (let i = 0; i < 3; i++) await from('203.0.113.3').expect(200);
+  });
+
+  it('does not challenge twice: a request that answered one limiter passes another of the same action', async () => {
+    const t = testProvider();
+    const perIp = limiter({ name: 'login', limit: 1, challenge: t.provider });
+    const perAccount = limiter({
+      name: 'account',
+      limit: 1,
+      challenge: t.provider,
+      challengeAction: 'login',
+      key: () => 'ann',
+    });
+    const app = probeApp([perIp, perAccount]);
+    await request(app).post('/probe').expect(200);
+    const challenged = await request(app).post('/probe').expect(403);
+    expect(t.issued).toHaveLength(1);
+    const id = challenged.body.error.challenge.id as string;
+    await request(app)
+      .post('/probe')
+      .set(challengeHeaders.id, id)
+      .set(challengeHeaders.answer, t.answerFor(id))
+      .expect(200);
+    expect(t.issued).toHaveLength(1);
   });
 
   it('refuses a wrong, replayed or foreign answer with a fresh challenge and lets nothing through', async () => {
@@ -114,7 +165,7 @@ describe('challenge instead of block', () => {
       .set(challengeHeaders.id, id)
       .set(challengeHeaders.answer, answer)
       .expect(200);
-    await as('203.0.113.1').post().expect(200); // the budget is refreshed
+    await as('203.0.113.1').post().expect(403); // one request passed; the budget is not refilled
     await as('203.0.113.1')
       .post()
       .set(challengeHeaders.id, id)

@@ -111,7 +111,7 @@ export const mountAuth: Feature = async (app, services, guards) => {
     res.status(204).end();
   });
 
-  app.post('/api/auth/login', guards.limit('login'), json, async (req, res) => {
+  app.post('/api/auth/login', guards.limit('login'), json, guards.limit('loginAccount'), async (req, res) => {
     const { email, password } = readBody(
       req.body,
       ['email', 'password'],
