@@ -1,6 +1,13 @@
 import express, { type RequestHandler } from 'express';
 import type { IncomingMessage } from 'node:http';
-import { checkOptionNames, configError, positiveInteger, type OptionNames } from '@shieldwall/core';
+import {
+  checkOptionNames,
+  configError,
+  positiveInteger,
+  refusals,
+  type OnRefused,
+  type OptionNames,
+} from '@shieldwall/core';
 import { compileRoutes, mediaTypeSet, type BodyRoute, type CompiledRoute } from './body-routes.js';
 import {
   payloadTooLarge,
@@ -25,6 +32,11 @@ export interface BodyGuardOptions {
    * work a small request can cause.
    */
   inflate?: boolean;
+  /**
+   * Takes over the refusals (400, 413, 415): `(error, req, res, next)` with `error.status` and `error.code`.
+   * Defaults to sending the JSON envelope, so no error handler is needed; call `next(error)` to hand them on.
+   */
+  onRefused?: OnRefused;
 }
 
 const optionNames: OptionNames<BodyGuardOptions> = {
@@ -33,6 +45,7 @@ const optionNames: OptionNames<BodyGuardOptions> = {
   routes: true,
   methods: true,
   inflate: true,
+  onRefused: true,
 };
 
 const jsonType = 'application/json';
@@ -77,6 +90,7 @@ export function bodyGuard(options: Readonly<BodyGuardOptions> = {}): RequestHand
     );
   }
   const methods = new Set((methodList as readonly string[]).map((m) => m.toUpperCase()));
+  const refuse = refusals(packageName, options.onRefused);
   const inflate = options.inflate ?? false;
   if (typeof inflate !== 'boolean') throw configError(packageName, 'inflate', inflate, 'pass true or false.');
 
@@ -96,12 +110,12 @@ export function bodyGuard(options: Readonly<BodyGuardOptions> = {}): RequestHand
     const max = route?.limit ?? limit;
     const type = mediaTypeOf(req);
     if (type === undefined || !accepted.has(type)) {
-      refuseAfterBody(req, res, next, unsupportedMediaType(), max);
+      refuseAfterBody(req, res, (err) => refuse(err, req, res, next), unsupportedMediaType(), max);
       return;
     }
     if (type === jsonType) {
       parsers.get(max)!(req, res, function afterJson(err?: unknown) {
-        if (err) next(translateParserError(err));
+        if (err) refuse(translateParserError(err), req, res, next);
         else next();
       });
       return;
@@ -110,7 +124,7 @@ export function bodyGuard(options: Readonly<BodyGuardOptions> = {}): RequestHand
     // a declared length over the limit is refused here, before anything is read.
     const length = req.headers['content-length'];
     if (length !== undefined && Number(length) > max) {
-      refuseAfterBody(req, res, next, payloadTooLarge(), max);
+      refuseAfterBody(req, res, (err) => refuse(err, req, res, next), payloadTooLarge(), max);
       return;
     }
     next();
