@@ -21,9 +21,11 @@ export function outboxFromConfig(
   deps: { store: Store; clock: Clock; logger: Logger; fetch: typeof fetch },
 ): Outbox {
   const settings = config.messages;
-  const local = settings.outboxDir
-    ? fileTransports(settings.outboxDir, settings.mailFrom, deps.logger)
-    : memoryTransports();
+  // Production never prints a message: its configuration requires real transports for everything it sends.
+  const local =
+    settings.outboxDir && !config.production
+      ? fileTransports(settings.outboxDir, settings.mailFrom, deps.logger)
+      : memoryTransports();
   let mail: MailTransport = local.mail;
   if (settings.smtpUrl) {
     mail = smtpTransport({
