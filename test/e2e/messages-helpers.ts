@@ -165,6 +165,8 @@ export interface LoopbackTwilio {
   reply: (request: TwilioRequest) => TwilioReply;
   /** Requests answered 2xx: the messages that were sent. */
   delivered(): TwilioRequest[];
+  /** Drops the connections of requests left hanging (the client sees a network error). */
+  release(): void;
   close(): Promise<void>;
 }
 
@@ -206,10 +208,14 @@ export async function startTwilio(): Promise<LoopbackTwilio> {
       res.end(JSON.stringify(reply.json));
     });
   });
+  const release = () => {
+    for (const res of hung.splice(0)) res.destroy();
+  };
   return Object.assign(twilio, {
     url: server.url,
+    release,
     close: async () => {
-      for (const res of hung) res.destroy();
+      release();
       await server.close();
     },
   });

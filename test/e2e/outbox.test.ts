@@ -133,6 +133,21 @@ function outboxSuite(
       expect(sentBy.reduce((a, b) => a + b)).toBe(emails.length + phones.length);
     });
 
+    it('answers the request while the provider hangs: the route never waits on delivery', async () => {
+      const [a] = cluster.apps as [TestApp, TestApp];
+      cluster.twilio.reply = () => 'hang';
+      await a.request.post('/api/otp/sms').send({ phone: '+447700900999' }).expect(202);
+      // The worker's request is still open at the provider, and the client has its answer.
+      for (let i = 0; i < 400 && cluster.twilio.requests.length === 0; i += 1)
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      expect(cluster.twilio.requests).toHaveLength(1);
+      expect(cluster.twilio.delivered()).toHaveLength(0);
+      cluster.twilio.release();
+      cluster.twilio.reply = () => ({ status: 201, json: { sid: 'SM1' } });
+      await deliverEverything(cluster);
+      expect(cluster.twilio.delivered().map((r) => r.form.To)).toEqual(['+447700900999']);
+    });
+
     it('a registration on one instance is delivered once, with the link, whichever instance runs the worker', async () => {
       const [a, b] = cluster.apps as [TestApp, TestApp];
       await a.request
