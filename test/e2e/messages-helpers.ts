@@ -175,7 +175,7 @@ export async function startTwilio(): Promise<LoopbackTwilio> {
   const requests: TwilioRequest[] = [];
   const outcomes: boolean[] = [];
   let sid = 0;
-  const twilio: Omit<LoopbackTwilio, 'url' | 'close'> = {
+  const twilio: Omit<LoopbackTwilio, 'url' | 'close' | 'release'> = {
     requests,
     reply: () => ({
       status: 201,
