@@ -23,6 +23,9 @@ export default {
   // The workspace packages import each other through pnpm's symlinks, which a sandbox copy would point back at
   // the unmutated tree; mutating in place keeps every import on the mutant. Stryker restores the files on exit.
   inPlace: true,
+  // Jest compiles through SWC, which never type-checks, so Stryker need not add `// @ts-nocheck` to files; left on,
+  // in place, it rewrites every source and test file in the repository for the length of the run.
+  disableTypeChecks: false,
   concurrency: 1,
   timeoutMS: 20000,
   incremental: true,
