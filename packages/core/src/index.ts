@@ -26,7 +26,7 @@ export {
   type ChallengeVerdict,
 } from './challenge.js';
 export type { Store, Counter, ScoredMember } from './store/types.js';
-export { memoryStore, type MemoryStoreOptions } from './store/memory-store.js';
+export { memoryStore, type MemoryStore, type MemoryStoreOptions } from './store/memory-store.js';
 export { redisStore, type RedisStoreOptions, type SendCommand } from './store/redis-store.js';
 export { prefixedStore } from './store/prefixed-store.js';
 export { withTimeout } from './store/with-timeout.js';

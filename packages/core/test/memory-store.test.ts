@@ -1,4 +1,6 @@
 import { manualClock, memoryStore, ShieldwallConfigError } from '../src/index.js';
+import { shardSizes } from '../src/store/memory-store.js';
+import { maxShardKeys, shardCount, Shards } from '../src/store/shards.js';
 import { storeContract } from './store-contract.js';
 
 storeContract(
@@ -118,6 +120,40 @@ describe('memoryStore bounds', () => {
     } finally {
       jest.useRealTimers();
     }
+  });
+
+  it('spreads a large store over shards that each stay at or under maxShardKeys, so no Map rehash is long', async () => {
+    const clock = manualClock();
+    // The default maxEntries (100,000) gets 32 shards of at most 6,250 keys; 40,000 keeps the test quick.
+    expect(shardCount(100_000)).toBe(32);
+    expect(new Shards(100_000, 32).shardCap).toBeLessThanOrEqual(maxShardKeys);
+    const maxEntries = 40_000;
+    const store = memoryStore({ clock, maxEntries });
+    const sizes = () =>
+      (store as unknown as Record<typeof shardSizes, () => { entries: number[]; claims: number[] }>)[
+        shardSizes
+      ]();
+    // incrementNow writes the same way as set, without a promise per key (this test writes 60,000).
+    for (let i = 0; i < maxEntries + 20_000; i += 1)
+      store.incrementNow(`rl:api:10.${i >> 16}.${i & 65535}`, 60_000);
+    let claimed = 0;
+    for (let batch = 0; batch < maxEntries + 5_000; batch += 5_000) {
+      const ids = Array.from({ length: 5_000 }, (_, i) => `jti:${batch + i}`);
+      const won = await Promise.all(ids.map((id) => store.setIfAbsent(id, '1', 60_000)));
+      claimed += won.filter(Boolean).length;
+    }
+    const { entries, claims } = sizes();
+    expect(entries.length).toBeGreaterThan(1);
+    expect(entries.reduce((a, b) => a + b)).toBe(maxEntries);
+    expect(claims.reduce((a, b) => a + b)).toBe(claimed);
+    expect(claimed).toBeLessThanOrEqual(maxEntries);
+    expect(claimed).toBeGreaterThan(maxEntries * 0.95);
+    for (const size of [...entries, ...claims]) expect(size).toBeLessThanOrEqual(maxShardKeys);
+    // The newest keys are all there; the oldest were evicted.
+    const newest = maxEntries + 19_999;
+    expect(await store.get(`rl:api:10.${newest >> 16}.${newest & 65535}`)).toBe('1');
+    expect(await store.get('rl:api:10.0.0')).toBeUndefined();
+    await store.close();
   });
 
   it('validates its options at start-up', () => {
