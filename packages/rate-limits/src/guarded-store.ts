@@ -115,7 +115,7 @@ export class GuardedStore implements Store {
   private degraded(key: string): Promise<ClientRateLimitInfo> {
     switch (this.settings.policy) {
       case 'fallback-memory':
-        return this.fallback!.increment(key);
+        return Promise.resolve(this.fallback!.increment(key));
       case 'fail-open':
         this.bypassed += 1;
         return Promise.reject(new StoreBypassed('rate limit store unavailable; request allowed (fail-open)'));

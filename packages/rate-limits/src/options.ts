@@ -4,6 +4,9 @@ import type { ChallengeProvider, Clock, Logger, OnRefused, SendCommand } from '@
 /** What to do when the Redis store does not answer in time. */
 export type OutagePolicy = 'fallback-memory' | 'fail-open' | 'fail-closed';
 
+/** Which IETF draft's `RateLimit` header set is sent besides `X-RateLimit-*`, or none. */
+export type StandardHeaders = 'draft-6' | 'draft-7' | 'draft-8' | false;
+
 /** A provider, or a function that finds one at request time (undefined: block with 429 instead). */
 export type ChallengeSource = ChallengeProvider | ((req: IncomingMessage) => ChallengeProvider | undefined);
 
@@ -38,6 +41,13 @@ export interface StoreOptions {
   ipv6Subnet?: number;
   /** IPs and CIDRs (`10.0.0.0/8`, `::1`) that are never limited: health checks, internal networks. Defaults to none. */
   allowlist?: readonly string[];
+  /**
+   * The IETF draft `RateLimit` headers sent besides `X-RateLimit-*`: `"draft-7"` (`RateLimit` and
+   * `RateLimit-Policy`, two headers), `"draft-8"` (named entries that several limiters append to, with a SHA-256
+   * partition key per request), `"draft-6"` (four headers) or `false` (none). Defaults to `"draft-7"`, the cheapest
+   * that still says the window.
+   */
+  standardHeaders?: StandardHeaders;
 }
 
 /** One limiter's own settings. */

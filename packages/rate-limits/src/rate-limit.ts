@@ -1,5 +1,10 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { rateLimit as expressRateLimit, type Logger as ErlLogger, type Store } from 'express-rate-limit';
+import {
+  rateLimit as expressRateLimit,
+  type Logger as ErlLogger,
+  type RateLimitInfo,
+  type Store,
+} from 'express-rate-limit';
 import type { Logger } from '@shieldwall/core';
 import { clientKey, isAllowlisted } from './client-key.js';
 import { GuardedStore, StoreBypassed } from './guarded-store.js';
@@ -54,9 +59,22 @@ function buildStore(o: ResolvedOptions): Store & { shutdown(): Promise<void> } {
   });
 }
 
+type Counted = Request & { rateLimit?: RateLimitInfo };
+
+/**
+ * `X-RateLimit-*`, set here rather than by express-rate-limit, whose legacy headers also set a second `Date`
+ * (a `toUTCString()` per request) over the one Node writes from its per-second cache.
+ */
+function setLegacyHeaders(res: Response, info: RateLimitInfo, limitText: string): void {
+  res.setHeader('X-RateLimit-Limit', limitText);
+  res.setHeader('X-RateLimit-Remaining', String(info.remaining));
+  if (info.resetTime) res.setHeader('X-RateLimit-Reset', String(Math.ceil(info.resetTime.getTime() / 1000)));
+}
+
 /**
  * One named limiter over express-rate-limit: per limiter name and client IP, fixed windows, `X-RateLimit-*` and
- * IETF draft-8 `RateLimit` / `RateLimit-Policy` headers, 429 `rate_limited` (or a challenge) over the limit.
+ * (by default) IETF draft-7 `RateLimit` / `RateLimit-Policy` headers, 429 `rate_limited` (or a challenge) over the
+ * limit.
  */
 export function rateLimit(options: Readonly<RateLimitOptions>): RateLimitHandler {
   const o = resolveOptions(options);
@@ -64,12 +82,13 @@ export function rateLimit(options: Readonly<RateLimitOptions>): RateLimitHandler
   let warnedTrustProxy = false;
   const { allowlist, skip, cost, key } = o;
   const overLimit = overLimitHandler(o);
+  const limitText = String(o.limit);
 
   const limiter = expressRateLimit({
     windowMs: o.windowMs,
     limit: o.limit,
-    legacyHeaders: true,
-    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    standardHeaders: o.standardHeaders,
     identifier: o.name,
     store,
     passOnStoreError: o.onStoreError === 'fail-open',
@@ -97,17 +116,34 @@ export function rateLimit(options: Readonly<RateLimitOptions>): RateLimitHandler
           },
         }
       : {}),
-    handler: (req, res, next) => {
+    handler: (req: Counted, res, next) => {
+      if (req.rateLimit) setLegacyHeaders(res, req.rateLimit, limitText);
+      // express-rate-limit sets Retry-After only with its own headers on; the refusal carries it either way.
       overLimit(req, res, next).catch(next);
     },
   });
+
+  // An allowed request gets its headers here, when this limiter counted it (express-rate-limit replaced
+  // `req.rateLimit`): a skipped one, or one passed on during a store outage, keeps what an earlier limiter set. An
+  // over-limit one got them in `handler`, before a passed challenge raised X-RateLimit-Remaining.
+  // express-rate-limit's middleware returns the promise of its own async function: no second one here.
+  const counted = (req: Counted, res: Response, next: NextFunction): unknown => {
+    const before = req.rateLimit;
+    return limiter(req, res, (error?: unknown) => {
+      const info = req.rateLimit;
+      if (error === undefined && info !== undefined && info !== before && info.used <= info.limit) {
+        setLegacyHeaders(res, info, limitText);
+      }
+      next(error);
+    });
+  };
 
   const weighted = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     const weight = await cost!(req);
     if (!Number.isSafeInteger(weight) || weight < 0)
       throw new TypeError(`${o.name}: cost must be a whole number`);
     if (weight === 0) return next();
-    await runWithCost(weight, () => limiter(req, res, next));
+    await runWithCost(weight, () => counted(req, res, next));
   };
 
   const middleware = cost
@@ -115,7 +151,7 @@ export function rateLimit(options: Readonly<RateLimitOptions>): RateLimitHandler
         weighted(req, res, next).catch(next);
       }
     : function rateLimitMiddleware(req: Request, res: Response, next: NextFunction): void {
-        void limiter(req, res, next);
+        void counted(req, res, next);
       };
 
   return Object.assign(middleware, {

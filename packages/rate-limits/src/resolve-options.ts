@@ -15,7 +15,13 @@ import {
   type Refuse,
   type SendCommand,
 } from '@shieldwall/core';
-import type { LimiterSettings, OutagePolicy, RateLimitOptions, StoreOptions } from './options.js';
+import type {
+  LimiterSettings,
+  OutagePolicy,
+  RateLimitOptions,
+  StandardHeaders,
+  StoreOptions,
+} from './options.js';
 import { presetFor } from './presets.js';
 
 export const packageName = '@shieldwall/rate-limits';
@@ -32,6 +38,7 @@ export const storeOptionNames: OptionNames<StoreOptions> = {
   onRefused: true,
   ipv6Subnet: true,
   allowlist: true,
+  standardHeaders: true,
 };
 
 export const limiterOptionNames: OptionNames<LimiterSettings> = {
@@ -57,6 +64,7 @@ export const optionHints: Readonly<Record<string, string>> = {
   window: 'windowMs',
   store: 'sendCommand',
   handler: 'onRefused',
+  legacyHeaders: 'standardHeaders',
 };
 
 /** The validated, defaulted form of the options; built once per limiter, never shared with the caller. */
@@ -81,6 +89,7 @@ export interface ResolvedOptions {
   cost: RateLimitOptions['cost'];
   skip: RateLimitOptions['skip'];
   key: RateLimitOptions['key'];
+  standardHeaders: StandardHeaders;
 }
 
 const namePattern = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
@@ -141,6 +150,17 @@ function allowlist(value: unknown): BlockList | undefined {
     else list.addSubnet(address!, prefix, type);
   }
   return list;
+}
+
+function standardHeaders(value: unknown): StandardHeaders {
+  if (value === undefined) return 'draft-7';
+  if (value === false || value === 'draft-6' || value === 'draft-7' || value === 'draft-8') return value;
+  throw configError(
+    packageName,
+    'standardHeaders',
+    value,
+    'pass "draft-7" (the default), "draft-8", "draft-6" or false (X-RateLimit-* only).',
+  );
 }
 
 function objectWith<T>(option: string, value: T | undefined, methods: string[], fallback: T): T {
@@ -220,5 +240,6 @@ export function resolveOptions(options: Readonly<RateLimitOptions>): ResolvedOpt
     cost: optionalFunction('cost', options.cost),
     skip: optionalFunction('skip', options.skip),
     key: optionalFunction('key', options.key),
+    standardHeaders: standardHeaders(options.standardHeaders),
   };
 }

@@ -18,7 +18,7 @@ describe('rateLimit with the memory store', () => {
     for (const l of open.splice(0)) await l.close();
   });
 
-  it('sends legacy and IETF draft-8 headers on allowed requests', async () => {
+  it('sends legacy and IETF draft-7 headers on allowed requests by default', async () => {
     const app = probeApp(limiter({ name: 'api', limit: 3, windowMs: minute }));
     const first = await request(app).get('/probe').expect(200);
     expect(first.headers['x-ratelimit-limit']).toBe('3');
@@ -26,11 +26,55 @@ describe('rateLimit with the memory store', () => {
     const reset = Number(first.headers['x-ratelimit-reset']);
     expect(reset).toBeGreaterThanOrEqual(Math.floor(Date.now() / 1000) + 59);
     expect(reset).toBeLessThanOrEqual(Math.ceil(Date.now() / 1000) + 60);
-    expect(first.headers['ratelimit']).toMatch(/^"api"; r=2; t=(59|60)$/);
-    expect(first.headers['ratelimit-policy']).toMatch(/^"api"; q=3; w=60; pk=:[A-Za-z0-9+/=]+:$/);
+    expect(first.headers['ratelimit']).toMatch(/^limit=3, remaining=2, reset=(59|60)$/);
+    expect(first.headers['ratelimit-policy']).toBe('3;w=60');
     expect(first.headers['retry-after']).toBeUndefined();
     const second = await request(app).get('/probe').expect(200);
     expect(second.headers['x-ratelimit-remaining']).toBe('1');
+  });
+
+  it("writes each header once: one Date (Node's), one set of X-RateLimit-*", async () => {
+    const app = probeApp([limiter({ name: 'api', limit: 5 }), limiter({ name: 'login', limit: 3 })]);
+    const res = await request(app).get('/probe').expect(200);
+    const names = (res as unknown as { res: { rawHeaders: string[] } }).res.rawHeaders
+      .filter((_, i) => i % 2 === 0)
+      .map((name) => name.toLowerCase());
+    expect(names.filter((name) => name === 'date')).toHaveLength(1);
+    expect(new Set(names).size).toBe(names.length);
+    // The route's own limiter (the last one) sets the values.
+    expect(res.headers['x-ratelimit-limit']).toBe('3');
+    expect(res.headers['ratelimit']).toMatch(/^limit=3, remaining=2, reset=/);
+  });
+
+  it.each([
+    [
+      'draft-8',
+      { ratelimit: /^"api"; r=2; t=60$/, 'ratelimit-policy': /^"api"; q=3; w=60; pk=:[A-Za-z0-9+/=]+:$/ },
+    ],
+    ['draft-6', { 'ratelimit-limit': /^3$/, 'ratelimit-remaining': /^2$/, 'ratelimit-reset': /^60$/ }],
+  ] as const)('sends the IETF %s header set when asked', async (draft, expected) => {
+    const clock = manualClock();
+    const app = probeApp(limiter({ name: 'api', limit: 3, windowMs: minute, clock, standardHeaders: draft }));
+    const res = await request(app).get('/probe').expect(200);
+    for (const [name, pattern] of Object.entries(expected)) expect(res.headers[name]).toMatch(pattern);
+    expect(res.headers['x-ratelimit-remaining']).toBe('2');
+  });
+
+  it('with standardHeaders: false sends X-RateLimit-* only, and Retry-After on a refusal', async () => {
+    const clock = manualClock();
+    const app = probeApp(
+      limiter({ name: 'login', limit: 1, windowMs: minute, clock, standardHeaders: false }),
+    );
+    const ok = await request(app).post('/probe').expect(200);
+    expect(Object.keys(ok.headers).filter((name) => name.startsWith('ratelimit'))).toEqual([]);
+    expect(ok.headers['x-ratelimit-remaining']).toBe('0');
+    clock.advance(20_000);
+    const refused = await request(app).post('/probe').expect(429);
+    expect(refused.body.error).toEqual(expect.objectContaining({ code: 'rate_limited', retryAfter: 40 }));
+    expect(refused.headers['retry-after']).toBe('40');
+    expect(refused.headers['x-ratelimit-remaining']).toBe('0');
+    expect(refused.headers['x-ratelimit-limit']).toBe('1');
+    expect(Object.keys(refused.headers).filter((name) => name.startsWith('ratelimit'))).toEqual([]);
   });
 
   it('refuses over the limit with 429 rate_limited, retryAfter and Retry-After, and the headers', async () => {
@@ -47,7 +91,7 @@ describe('rateLimit with the memory store', () => {
     expect(refused.headers['retry-after']).toBe('40');
     expect(refused.headers['x-ratelimit-limit']).toBe('2');
     expect(refused.headers['x-ratelimit-remaining']).toBe('0');
-    expect(refused.headers['ratelimit']).toBe('"login"; r=0; t=40');
+    expect(refused.headers['ratelimit']).toBe('limit=2, remaining=0, reset=40');
     expect(refused.headers['cache-control']).toBe('no-store');
   });
 
@@ -61,7 +105,7 @@ describe('rateLimit with the memory store', () => {
     clock.advance(1);
     const fresh = await request(app).post('/probe').expect(200);
     expect(fresh.headers['x-ratelimit-remaining']).toBe('0');
-    expect(fresh.headers['ratelimit']).toBe('"login"; r=0; t=60');
+    expect(fresh.headers['ratelimit']).toBe('limit=1, remaining=0, reset=60');
   });
 
   it('keeps a separate budget per limiter name for the same IP', async () => {
