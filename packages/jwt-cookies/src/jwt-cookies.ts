@@ -1,5 +1,5 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { ShieldwallError, checkOptionNames, wrapAsync } from '@shieldwall/core';
+import { ShieldwallError, checkOptionNames, refusals, wrapAsync } from '@shieldwall/core';
 import { cookieJar } from './cookies.js';
 import { familyStore, newId as newJti } from './families.js';
 import { optionHints, optionNames, packageName, resolveOptions, type JwtCookiesOptions } from './options.js';
@@ -44,6 +44,7 @@ const accessRefusal = (problem: TokenError['problem']): ShieldwallError =>
 export function jwtCookies(options: Readonly<JwtCookiesOptions>): JwtCookies {
   checkOptionNames(packageName, 'jwtCookies()', options, optionNames, { hints: optionHints });
   const o = resolveOptions(options ?? ({} as JwtCookiesOptions));
+  const refuse = refusals(packageName, options.onRefused);
   const codec = tokenCodec(o);
   const jar = cookieJar(o);
   const families = familyStore(o);
@@ -67,23 +68,30 @@ export function jwtCookies(options: Readonly<JwtCookiesOptions>): JwtCookies {
     );
   };
 
-  const refuseRefresh = (res: Response, next: NextFunction, code: string, message: string): void => {
+  const refuseRefresh = (
+    req: Request,
+    res: Response,
+    next: NextFunction,
+    code: string,
+    message: string,
+  ): void => {
     jar.clear(res);
-    next(new ShieldwallError(401, code, message));
+    refuse(new ShieldwallError(401, code, message), req, res, next);
   };
 
   const authenticate = (optional: boolean) =>
     function jwtCookiesAuth(req: Request, res: Response, next: NextFunction): void {
       const token = jar.read(req).access;
       if (!token) {
-        next(optional ? undefined : unauthenticated());
+        if (optional) next();
+        else refuse(unauthenticated(), req, res, next);
         return;
       }
       let claims: AccessClaims;
       try {
         claims = verifyAccessToken(token);
       } catch (error) {
-        next(error);
+        refuse(error, req, res, next);
         return;
       }
       // An answer for a signed-in user is personal: no browser or shared cache may keep it.
@@ -95,7 +103,7 @@ export function jwtCookies(options: Readonly<JwtCookiesOptions>): JwtCookies {
       }
       sessions.isLive(claims.sub, claims.sid).then((live) => {
         if (!live)
-          return refuseRefresh(res, next, 'session_revoked', 'The session has ended; sign in again.');
+          return refuseRefresh(req, res, next, 'session_revoked', 'The session has ended; sign in again.');
         res.locals[o.localsKey] = claims;
         next();
       }, next);
@@ -103,29 +111,31 @@ export function jwtCookies(options: Readonly<JwtCookiesOptions>): JwtCookies {
 
   const refresh = wrapAsync(async function jwtCookiesRefresh(req, res, next) {
     const token = jar.read(req).refresh;
-    if (!token) return next(unauthenticated());
+    if (!token) return refuse(unauthenticated(), req, res, next);
     let claims;
     try {
       claims = codec.verifyRefresh(token);
     } catch (error) {
       if (!(error instanceof TokenError)) throw error;
       return error.problem === 'expired'
-        ? refuseRefresh(res, next, 'session_expired', 'The session has expired; sign in again.')
-        : refuseRefresh(res, next, 'token_invalid', 'The refresh token is not valid; sign in again.');
+        ? refuseRefresh(req, res, next, 'session_expired', 'The session has expired; sign in again.')
+        : refuseRefresh(req, res, next, 'token_invalid', 'The refresh token is not valid; sign in again.');
     }
     const family = await families.get(claims.fam);
-    if (!family) return refuseRefresh(res, next, 'session_revoked', 'The session has ended; sign in again.');
+    if (!family)
+      return refuseRefresh(req, res, next, 'session_revoked', 'The session has ended; sign in again.');
     if (family.sub !== claims.sub)
-      return refuseRefresh(res, next, 'token_invalid', 'The refresh token is not valid; sign in again.');
+      return refuseRefresh(req, res, next, 'token_invalid', 'The refresh token is not valid; sign in again.');
     if (o.clock.now() >= family.expiresAt)
-      return refuseRefresh(res, next, 'session_expired', 'The session has expired; sign in again.');
+      return refuseRefresh(req, res, next, 'session_expired', 'The session has expired; sign in again.');
     if (!families.isLive(family, await families.epochOf(claims.sub)))
-      return refuseRefresh(res, next, 'session_revoked', 'The session has ended; sign in again.');
+      return refuseRefresh(req, res, next, 'session_revoked', 'The session has ended; sign in again.');
     const result = await families.claim(claims.jti, claims.exp, family);
     if (result.kind === 'reused') {
       await families.revoke(claims.fam);
       o.logger.warn('refresh token reuse: family revoked', { family: claims.fam, subject: claims.sub });
       return refuseRefresh(
+        req,
         res,
         next,
         'refresh_reused',
@@ -134,7 +144,7 @@ export function jwtCookies(options: Readonly<JwtCookiesOptions>): JwtCookies {
     }
     issue(res, claims.sub, claims.fam, result.jti, result.exp);
     res.status(204).end();
-  });
+  }, refuse);
 
   const logout = wrapAsync(async function jwtCookiesLogout(req, res) {
     const { access, refresh: refreshToken } = jar.read(req);

@@ -9,6 +9,7 @@ import {
   systemClock,
   type Clock,
   type Logger,
+  type OnRefused,
   type OptionNames,
   type Store,
 } from '@shieldwall/core';
@@ -57,6 +58,11 @@ export interface JwtCookiesOptions {
   clock?: Clock;
   /** Reuse detection is logged here (ids only, never tokens). Defaults to a silent logger. */
   logger?: Logger;
+  /**
+   * Takes over the 401 refusals of `requireAuth` and `refresh`: `(error, req, res, next)` with `error.code`.
+   * Defaults to sending the JSON envelope, so no error handler is needed.
+   */
+  onRefused?: OnRefused;
   /**
    * Makes `requireAuth` check that the access token's session is still live (not logged out, not ended by
    * `revokeUser`), so revocation does not wait for the access token to expire. Each check reads the store through
@@ -109,6 +115,7 @@ export const optionNames: OptionNames<JwtCookiesOptions> = {
   clock: true,
   logger: true,
   sessionCheck: true,
+  onRefused: true,
 };
 
 // Names from jsonwebtoken and express-jwt, which people bring with them.
