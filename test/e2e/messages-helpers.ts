@@ -116,6 +116,16 @@ export async function startSmtp(
   };
 }
 
+/** Whether the openssl command is there to make a test certificate with. */
+export const hasOpenssl = ((): boolean => {
+  try {
+    execFileSync('openssl', ['version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
 /** A self-signed certificate for 127.0.0.1 (openssl), for a STARTTLS server the client verifies. */
 export function selfSignedCertificate(): { key: string; cert: string; certFile: string; cleanup(): void } {
   const dir = mkdtempSync(join(tmpdir(), 'sw-smtp-tls-'));
