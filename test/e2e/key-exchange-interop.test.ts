@@ -83,7 +83,7 @@ describe('key exchange: a node:crypto client written from the protocol document'
     expect(res.status).toBe(200);
     const html = await res.text();
     const csrf = /<meta name="csrf-token" content="([^"]+)"/.exec(html)?.[1];
-    expect(csrf).toMatch(/^c1\.[^.]+\.[A-Za-z0-9_-]+$/);
+    expect(csrf).toMatch(/^c2\.[^.]+\.[A-Za-z0-9_-]+$/);
     const setCookies = res.headers.getSetCookie();
     const session = setCookies.find((c) => /^(__Host-)?sw-session=/.test(c));
     expect(session).toBeDefined();
@@ -250,6 +250,16 @@ describe('key exchange: a node:crypto client written from the protocol document'
     expect(replay.status).toBe(400);
     expect(replay.headers.get('content-type')).toMatch(/^application\/json/);
     expect(await replay.json()).toMatchObject({ error: { code: 'invalid_envelope' } });
+
+    // HEAD (section 6): sealed with htm HEAD, answered with the GET's status and headers and no body.
+    const head = envelope(channel, 'HEAD', htu);
+    const headRes = await send(web, 'HEAD', htu, head.jwe, false);
+    expect(headRes.status).toBe(200);
+    expect(headRes.headers.get('content-type')).toMatch(/^application\/jose/);
+    expect(await headRes.text()).toBe('');
+    const getOnHead = envelope(channel, 'GET', htu);
+    const getOnHeadRes = await send(web, 'HEAD', htu, getOnHead.jwe, false);
+    expect(getOnHeadRes.status).toBe(400);
 
     // Replay of the GET envelope too.
     const replayGet = await send(web, 'GET', htu, get.jwe, false);

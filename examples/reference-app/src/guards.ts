@@ -12,7 +12,8 @@ export type LimitName =
   | 'cspReports'
   | 'api'
   | 'sessionKey'
-  | 'oauth';
+  | 'oauth'
+  | 'page';
 
 /**
  * What features hand to each other. app.ts fills it in mounting order: rate limits, then the CAPTCHA gate, then

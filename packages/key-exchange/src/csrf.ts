@@ -1,4 +1,13 @@
-import { createCipheriv, createDecipheriv, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  createSecretKey,
+  hkdfSync,
+  randomBytes,
+  timingSafeEqual,
+  type KeyObject,
+} from 'node:crypto';
 import type { Request, Response } from 'express';
 import { configError, constantTimeEqual, type Clock, type Store } from '@shieldwall/core';
 import { readCookie, serializeCookie } from './cookies.js';
@@ -22,22 +31,23 @@ export interface CsrfSettings {
 }
 
 export interface Csrf {
-  /** Makes sure the request has a session (setting the cookie when it has none) and returns a fresh token. */
+  /** Makes sure the request has a session (setting the cookie) and returns a fresh token. Writes nothing to the store. */
   issue(req: Request, res: Response): Promise<string>;
   /** Checks Fetch Metadata, Origin and the X-CSRF-Token header; resolves to the session id or throws 403. */
   verify(req: Request, res: Response): Promise<string>;
   /** The session id named by the request's cookie (unverified). */
   sessionId(req: Request): string | undefined;
-  /** Forgets the session's secret: every token issued for it stops working. */
-  endSession(req: Request): Promise<void>;
+  /** Ends a session: every token issued for it stops working, and its id is never adopted again. */
+  endSession(sessionId: string): Promise<void>;
 }
 
-const tokenVersion = 'c1';
+// c2: the session's state lives in the token and the cookie until the session is used; the store holds only ended
+// sessions (c1 tokens carried a per-session secret kept in the store from the first page render).
+const tokenVersion = 'c2';
 
 interface TokenBody {
   s: string;
   t: number;
-  k: string;
 }
 
 export function validateCsrfSecrets(value: unknown): CsrfSecret[] | undefined {
@@ -65,12 +75,46 @@ export function validateCsrfSecrets(value: unknown): CsrfSecret[] | undefined {
   return value as CsrfSecret[];
 }
 
+/**
+ * Session ids are 18 random bytes and a 6-byte HMAC of them (32 base64url characters): a page render needs no
+ * stored state to know that an id is one this server made (and so never adopts an id an attacker chose), and
+ * nothing is written until the session is ended. The MAC key is derived from each CSRF secret, so ids rotate with
+ * them.
+ */
+function sessionIdMac(key: Uint8Array, random: Buffer): Buffer {
+  return createHmac('sha256', key)
+    .update('key-exchange session id v1')
+    .update(random)
+    .digest()
+    .subarray(0, 6);
+}
+
 export function createCsrf(settings: CsrfSettings): Csrf {
   const { store, clock, cookieName, maxAgeMs, secure } = settings;
   const keys = new Map<string, KeyObject>(settings.secrets.map((s) => [s.id, createSecretKey(s.key)]));
+  const macKeys = settings.secrets.map(
+    (s) => new Uint8Array(hkdfSync('sha256', s.key, '', 'key-exchange sid', 32)),
+  );
   const current = settings.secrets[0]!;
   const currentKey = keys.get(current.id)!;
-  const secretKey = (sid: string): string => `csrf:${sid}`;
+  // Ended sessions only: kept as long as a token issued just before the end stays valid.
+  const endedKey = (sid: string): string => `csrf:end:${sid}`;
+  const endedTtlMs = maxAgeMs + 60_000;
+
+  function newSessionId(): string {
+    const random = randomBytes(18);
+    return Buffer.concat([random, sessionIdMac(macKeys[0]!, random)]).toString('base64url');
+  }
+
+  function madeHere(sid: string): boolean {
+    if (!/^[A-Za-z0-9_-]{32}$/.test(sid)) return false;
+    const raw = Buffer.from(sid, 'base64url');
+    const random = raw.subarray(0, 18);
+    const mac = raw.subarray(18);
+    return macKeys.some((key) => timingSafeEqual(sessionIdMac(key, random), mac));
+  }
+
+  const ended = async (sid: string): Promise<boolean> => (await store.get(endedKey(sid))) !== undefined;
 
   function seal(body: TokenBody): string {
     const iv = randomBytes(12);
@@ -99,8 +143,7 @@ export function createCsrf(settings: CsrfSettings): Csrf {
       decipher.setAuthTag(raw.subarray(raw.length - 16));
       const plain = Buffer.concat([decipher.update(raw.subarray(12, raw.length - 16)), decipher.final()]);
       const body = JSON.parse(plain.toString('utf8')) as TokenBody;
-      if (typeof body.s !== 'string' || typeof body.t !== 'number' || typeof body.k !== 'string')
-        return undefined;
+      if (typeof body.s !== 'string' || typeof body.t !== 'number') return undefined;
       return body;
     } catch {
       return undefined;
@@ -125,16 +168,11 @@ export function createCsrf(settings: CsrfSettings): Csrf {
 
     async issue(req, res) {
       let sid = readCookie(req.headers.cookie, cookieName);
-      let secret = sid ? await store.get(secretKey(sid)) : undefined;
-      if (!sid || !secret) {
-        // A cookie naming no live session is never adopted: a fresh id stops session fixation.
-        sid = randomBytes(24).toString('base64url');
-        secret = randomBytes(32).toString('base64url');
-      }
-      await store.set(secretKey(sid), secret, maxAgeMs);
+      // An id this server did not make, or an ended one, is never adopted: a fresh id stops session fixation.
+      if (!sid || !madeHere(sid) || (await ended(sid))) sid = newSessionId();
       res.append('Set-Cookie', serializeCookie(cookieName, sid, { maxAgeMs, secure, sameSite: 'Lax' }));
       res.vary('Cookie');
-      return seal({ s: sid, t: clock.now(), k: secret });
+      return seal({ s: sid, t: clock.now() });
     },
 
     async verify(req, res) {
@@ -145,17 +183,13 @@ export function createCsrf(settings: CsrfSettings): Csrf {
       const body = open(header);
       const now = clock.now();
       if (!body || body.t > now + 60_000 || now - body.t > maxAgeMs) throw csrfInvalid();
-      const secret = await store.get(secretKey(sid));
-      // Both compares always run, so the time taken does not say which part was wrong.
-      const sameSession = constantTimeEqual(body.s, sid);
-      const sameSecret = constantTimeEqual(body.k, secret ?? '');
-      if (!secret || !sameSession || !sameSecret) throw csrfInvalid();
+      // Tokens are issued only for ids made here, so the id in an authentic token needs no MAC check of its own.
+      if (!constantTimeEqual(body.s, sid) || (await ended(sid))) throw csrfInvalid();
       return sid;
     },
 
-    async endSession(req) {
-      const sid = readCookie(req.headers.cookie, cookieName);
-      if (sid) await store.delete(secretKey(sid));
+    async endSession(sid) {
+      await store.set(endedKey(sid), '1', endedTtlMs);
     },
   };
 }

@@ -46,7 +46,7 @@ export interface KeyExchangeOptions {
   secure?: boolean;
   /** The session cookie's name. Defaults to `__Host-sw-session` (secure) or `sw-session`. */
   cookieName?: string;
-  /** How long a CSRF token (and an idle session) stays valid. Defaults to 14 days. */
+  /** How long a CSRF token (and the session cookie, renewed on each render) stays valid. Defaults to 14 days. */
   csrfMaxAgeMs?: number;
   /**
    * Keys that encrypt CSRF tokens: `{ id, key: 32 bytes }`, first encrypts, all decrypt. Pass the same list to
@@ -245,8 +245,10 @@ export function keyExchange(options: Readonly<KeyExchangeOptions> = {}): KeyExch
   const requireChannel = channelMiddleware(ctx, true);
   const endSession = async (req: Request): Promise<void> => {
     const sid = csrf.sessionId(req);
-    await csrf.endSession(req);
-    if (sid) await ctx.channels.endSession(sid);
+    if (!sid) return;
+    // A session leaves a trace in the store only once it has opened a channel (each one a rate-limited RSA
+    // handshake), so that anonymous page loads and logouts cannot fill the store with ended-session markers.
+    if (await ctx.channels.endSession(sid)) await csrf.endSession(sid);
   };
   return {
     csrfToken: wrapAsync(async function keyExchangeCsrfToken(req, res, next) {

@@ -1,6 +1,7 @@
 import type { Request } from 'express';
 import { manualClock, memoryStore, type ManualClock, type Store } from '@shieldwall/core';
 import {
+  countingStore,
   loadPage,
   manualWebHandshake,
   randomId,
@@ -193,5 +194,32 @@ describe('several channels per web session', () => {
       expect(await call(h, page.cookie, key, channel, clock)).toBe('400 invalid_envelope');
     }
     expect(await call(h, other.cookie, theirs.key, theirs.channel, clock)).toBe(200);
+  });
+});
+
+describe('anonymous page loads', () => {
+  it('store nothing, however many, and a live channel survives a flood on a small store', async () => {
+    const clock = manualClock(Date.now());
+    // A store with room for little more than one session's channel: any write per page load would evict it.
+    const store = countingStore(memoryStore({ clock, maxEntries: 20 }));
+    const h = await startHarness({ store, sealer: testSealer(), clock });
+    try {
+      const page = await loadPage(h.url);
+      const { key, channel } = await manualWebHandshake(h.url, page, clock);
+      const before = store.writes();
+      const tokens = new Set<string>();
+      for (let i = 0; i < 200; i++) tokens.add((await loadPage(h.url)).token);
+      expect(tokens.size).toBe(200);
+      expect(store.writes()).toBe(before);
+      expect(await call(h, page.cookie, key, channel, clock)).toBe(200);
+      // A flooded token is still good for its own session (stateless until used).
+      const late = await loadPage(h.url);
+      const publicKey = await fetch(`${h.url}/api/security/public-key`, {
+        headers: { 'x-csrf-token': late.token, cookie: late.cookie },
+      });
+      expect(publicKey.status).toBe(200);
+    } finally {
+      await h.close();
+    }
   });
 });

@@ -66,7 +66,7 @@ describe('CSRF', () => {
     );
     await expectRefusal(await get({ 'x-csrf-token': mine.token }), 403, 'csrf_invalid', before);
     await expectRefusal(
-      await get({ 'x-csrf-token': 'c1.p.AAAA', cookie: mine.cookie }),
+      await get({ 'x-csrf-token': 'c2.p.AAAA', cookie: mine.cookie }),
       403,
       'csrf_invalid',
       before,
@@ -89,21 +89,16 @@ describe('CSRF', () => {
     expect((await get({ 'x-csrf-token': mine.token, cookie: mine.cookie })).status).toBe(200);
   });
 
-  it('refuses a token from another session even when both sessions hold the same secret', async () => {
-    // Secrets are per session, so only the session-id comparison can refuse this: give mine theirs.
-    const mine = await loadPage(h.url);
-    const theirs = await loadPage(h.url);
-    const sid = (cookie: string) => `kx:csrf:${cookie.slice(cookie.indexOf('=') + 1)}`;
-    await store.set(sid(mine.cookie), (await store.get(sid(theirs.cookie)))!, 60_000);
+  it('never adopts a session id it did not make, and refuses tokens for one', async () => {
+    // Same shape as a real id (32 base64url characters), but not made by this server.
+    const chosen = `sw-session=${'A'.repeat(32)}`;
+    const page = await loadPage(h.url, chosen);
+    expect(page.cookie).not.toBe(chosen);
     const before = store.writes();
-    const get = (headers: Record<string, string>) => fetch(`${h.url}/api/security/public-key`, { headers });
-    await expectRefusal(
-      await get({ 'x-csrf-token': theirs.token, cookie: mine.cookie }),
-      403,
-      'csrf_invalid',
-      before,
-    );
-    expect((await get({ 'x-csrf-token': theirs.token, cookie: theirs.cookie })).status).toBe(200);
+    const response = await fetch(`${h.url}/api/security/public-key`, {
+      headers: { 'x-csrf-token': page.token, cookie: chosen },
+    });
+    await expectRefusal(response, 403, 'csrf_invalid', before);
   });
 
   it('refuses cross-site Fetch Metadata and foreign origins, and says it varies on them', async () => {
@@ -138,14 +133,28 @@ describe('CSRF', () => {
     );
   });
 
-  it('ends a session: its tokens stop working', async () => {
+  it('ends a session: its tokens stop working, and its id is not adopted again', async () => {
     const page = await loadPage(h.url);
+    await manualWebHandshake(h.url, page, clock);
     await h.kx.endSession({ headers: { cookie: page.cookie } } as never);
     const before = store.writes();
     const response = await fetch(`${h.url}/api/security/public-key`, {
       headers: { 'x-csrf-token': page.token, cookie: page.cookie },
     });
     await expectRefusal(response, 403, 'csrf_invalid', before);
+    expect((await loadPage(h.url, page.cookie)).cookie).not.toBe(page.cookie);
+  });
+
+  it('writes nothing to end a session that never opened a channel (it has no state)', async () => {
+    const page = await loadPage(h.url);
+    await h.kx.endSession({ headers: { cookie: page.cookie } } as never);
+    const sid = page.cookie.slice(page.cookie.indexOf('=') + 1);
+    expect(await store.get(`kx:csrf:end:${sid}`)).toBeUndefined();
+    // Its tokens stay valid until they expire: they open nothing but a handshake, and a channel is not a sign-in.
+    const response = await fetch(`${h.url}/api/security/public-key`, {
+      headers: { 'x-csrf-token': page.token, cookie: page.cookie },
+    });
+    expect(response.status).toBe(200);
   });
 });
 

@@ -90,7 +90,8 @@ export const mountKeyExchange: Feature = async (app, services, guards) => {
     ...(appVersions ? { appVersions } : {}),
   });
 
-  app.get('/', kx.csrfToken);
+  // The page is rate-limited; its token costs no store write (the session becomes state only with its first channel).
+  app.get('/', guards.limit('page'), kx.csrfToken);
   app.get(
     keyExchangeClientPath,
     wrapAsync(async function keyExchangeClientScript(_req, res) {
@@ -104,7 +105,7 @@ export const mountKeyExchange: Feature = async (app, services, guards) => {
 
   // The wallet and activity routes take and return only encrypted bodies.
   guards.requireChannel = kx.requireChannel;
-  // Signing out ends the web session's CSRF secret and drops its channel key.
+  // Signing out drops the web session's channels and, when it had any, ends its CSRF tokens.
   guards.onSignOut.push((req) => kx.endSession(req));
 
   // An encrypted echo: lets a client (and the page) check its channel end to end. Answers only over the channel.

@@ -45,6 +45,8 @@ export const mountRateLimits: Feature = async (app, services, guards) => {
       },
       register: { challenge },
       api: { skip: (req) => ownBudget.has((req as Request).baseUrl + (req as Request).path) },
+      // GET /: each render makes a CSRF token (no stored state until a channel opens); a person reloads far less.
+      page: { limit: 60, windowMs: 60_000 },
     },
   });
   guards.limit = (name: LimitName) => limiters.get(name);
