@@ -220,7 +220,7 @@ describe('reference app: OAuth sign-in', () => {
   it('is rate limited as an endpoint class', async () => {
     // Its own budget (30 per 15 minutes), far under the general API one (300 a minute) that every route carries.
     const res = await t.request.get('/api/auth/oauth/google').expect(302);
-    expect(res.headers['ratelimit-policy']).toContain('"oauth"; q=30; w=900');
+    expect(res.headers['x-ratelimit-limit']).toBe('30');
     for (let i = 1; i < 30; i += 1) await t.request.get('/api/auth/oauth/google').expect(302);
     const refused = await t.request.get('/api/auth/oauth/google').expect(429);
     expect(refused.body.error.code).toBe('rate_limited');
