@@ -7,9 +7,9 @@ import {
   type SendCommand,
   type Store,
 } from '@shieldwall/core';
-import { createClient } from 'redis';
 import type { Config } from './config/index.js';
 import { jsonLogger } from './logger.js';
+import { connectRedis } from './redis.js';
 import type { Outbox } from './outbox.js';
 import { outboxFromConfig } from './messages/setup.js';
 import { memoryUsers, type UserRepository } from './users.js';
@@ -50,16 +50,10 @@ export async function createServices(config: Config, overrides: ServiceOverrides
 
   let store = overrides.store;
   let sendCommand = overrides.sendCommand;
-  if (!store && config.redisUrl) {
-    const client = createClient({ url: config.redisUrl });
-    // node-redis reconnects by itself; commands meanwhile fail through the store's timeout and each package's
-    // outage policy, and /healthz reports the store as down.
-    client.on('error', (error: Error) => logger.warn('redis connection error', { error: error.message }));
-    await client.connect();
-    closers.push(async () => {
-      if (client.isOpen) await client.close();
-    });
-    sendCommand = (args) => client.sendCommand(args);
+  if (!store && config.redis) {
+    const redis = await connectRedis(config.redis.urls, config.redis.cluster, logger);
+    closers.push(() => redis.close());
+    sendCommand = redis.sendCommand;
     store = redisStore({ sendCommand, prefix: 'sw:' });
   }
   if (!store) {

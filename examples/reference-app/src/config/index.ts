@@ -1,5 +1,6 @@
 import { developmentSecrets } from './dev-secrets.js';
 import { messagesConfig, type MessagesConfig } from './messages.js';
+import { redisConfig, type RedisConfig } from './redis.js';
 import { keyedSecrets, list, origin, port, positiveInt, Problems, url, type Env } from './parse.js';
 
 export { ConfigProblems } from './parse.js';
@@ -28,7 +29,8 @@ export interface Config {
   corsOrigins: string[];
   /** Express's trust proxy value, or 'cloudflare'. */
   trustProxy: boolean | number | string;
-  redisUrl?: string;
+  /** REDIS_URL's seed node(s); `cluster` for a Redis Cluster (several URLs, or REDIS_CLUSTER=1). */
+  redis?: RedisConfig;
   databaseUrl?: string;
   /** First signs, all verify. */
   jwtSecrets: Array<{ id: string; key: Buffer }>;
@@ -211,7 +213,7 @@ export function loadConfig(env: Env, options: { persistDevSecrets?: boolean } = 
     dataDir,
     bcryptCost,
     messages: messagesConfig(env, { production, nodeEnv, dataDir }, problems),
-    ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : {}),
+    ...redisConfig(env, problems),
     ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
     ...(env.MOBILE_APP_KEYS_FILE ? { mobileAppKeysFile: env.MOBILE_APP_KEYS_FILE } : {}),
     ...(captcha ? { captcha } : {}),
