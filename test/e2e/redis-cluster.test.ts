@@ -45,11 +45,12 @@ describeWithRedis('reference app on Redis Cluster (REDIS_URL with several seed n
   });
 
   it('two instances count one rate-limit budget in the cluster', async () => {
+    const email = `nobody-${randomInt(1e9)}@example.test`;
     const attempt = (app: TestApp) =>
       app.request
         .post('/api/auth/login')
         .set('X-Forwarded-For', ip)
-        .send({ email: `nobody-${randomInt(1e9)}@example.test`, password: 'wrong password here' });
+        .send({ email, password: 'wrong password here' });
     const one = await attempt(a).expect(401);
     const two = await attempt(b).expect(401);
     expect(Number(two.headers['x-ratelimit-remaining'])).toBe(
