@@ -66,13 +66,22 @@ describe('reference app: POST /api/otp/sms', () => {
     expect(a.t.services.outbox.messages).toHaveLength(0);
   });
 
+  it('sends no SMS at all without a CAPTCHA token: 403 captcha_failed', async () => {
+    a = await startCaptchaApp();
+    const res = await a.t.request.post('/api/otp/sms').send({ phone });
+    expect(res.status).toBe(403);
+    expect(res.body.error.code).toBe('captcha_failed');
+    expect(a.t.services.outbox.messages).toHaveLength(0);
+    expect(a.provider.calls).toHaveLength(0);
+  });
+
   it('does not accept a registration token (action register) for SMS', async () => {
     a = await startCaptchaApp();
     a.provider.reply = () => recaptchaReply(a, 0.9, 'register');
     const res = await a.t.request.post('/api/otp/sms').set('X-Captcha-Token', 't4').send({ phone });
     expect(res.status).toBe(403);
-    expect(res.body.error.code).toBe('verification_required');
-    // Only the step-up code went out, not an OTP.
-    expect(a.t.services.outbox.messages).toHaveLength(1);
+    expect(res.body.error.code).toBe('captcha_failed');
+    // Nothing went out: neither an OTP nor a step-up code to a number nobody proved.
+    expect(a.t.services.outbox.messages).toHaveLength(0);
   });
 });

@@ -10,6 +10,7 @@ import {
   prefixedStore,
   readChallengeAnswer,
   checkOptionNames,
+  ShieldwallError,
   silentLogger,
   systemClock,
   verificationRequired,
@@ -36,6 +37,7 @@ const optionNames: OptionNames<CaptchaGateOptions> = {
   timeoutMs: true,
   onProviderDown: true,
   requireScore: true,
+  stepUp: true,
   token: true,
   subject: true,
   logger: true,
@@ -70,6 +72,16 @@ export interface CaptchaGateOptions {
    * Defaults to `'challenge'`.
    */
   onProviderDown?: ProviderDownPolicy;
+  /**
+   * Which failures earn a verification code. `'score'`: only a valid, fresh, unreplayed token for this action and
+   * hostname whose score alone is too low (or missing, with `requireScore`), and a provider outage under the
+   * `'challenge'` policy; any other failure (no token, a rejected, replayed, foreign or old token) answers 403
+   * `captcha_failed` and sends nothing, so the step-up is never a way to have messages sent without solving the
+   * CAPTCHA. `'any'`: every failure steps up (the code is the only proof asked; the destination in the request is
+   * unproven, so the step-up can be used to send messages to anyone). Defaults to `'any'` in this release; pass
+   * `'score'` (the reference app does).
+   */
+  stepUp?: 'score' | 'any';
   /** Treat a valid token without a score (Turnstile, hCaptcha without Enterprise) as below threshold. Defaults to false. */
   requireScore?: boolean;
   /**
@@ -91,6 +103,9 @@ export interface CaptchaGate {
   /** The step-up's ChallengeProvider, for rate limiters set to challenge instead of block. */
   readonly challengeProvider: CodeChallengeProvider;
 }
+
+/** Failures that still prove a solved CAPTCHA (or that the provider could not say): only these earn a code. */
+const codeWorthy = new Set(['score_below_threshold', 'score_missing', 'provider_unavailable']);
 
 const tokenFields = ['captchaToken', 'g-recaptcha-response', 'h-captcha-response', 'cf-turnstile-response'];
 const maxTokenLength = 8192;
@@ -188,6 +203,7 @@ export function captchaGate(options: Readonly<CaptchaGateOptions>): CaptchaGate 
     'challenge',
   );
   const requireScore = options.requireScore === true;
+  const stepUpOn = oneOf(packageName, 'stepUp', options.stepUp, ['score', 'any'] as const, 'any');
   const readToken = options.token ?? defaultToken;
   const subjectOf = options.subject ?? defaultSubject;
   const logger = options.logger ?? silentLogger;
@@ -289,6 +305,14 @@ export function captchaGate(options: Readonly<CaptchaGateOptions>): CaptchaGate 
         }
       }
 
+      if (stepUpOn === 'score' && !codeWorthy.has(reason)) {
+        logger.info('captcha-gate: refused', { action, reason, provider: verifier.provider });
+        throw new ShieldwallError(
+          403,
+          'captcha_failed',
+          'The CAPTCHA was not solved; solve it and try again.',
+        );
+      }
       logger.info('captcha-gate: verification code required', {
         action,
         reason,

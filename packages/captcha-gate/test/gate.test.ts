@@ -127,6 +127,28 @@ describe('captchaGate: the score', () => {
     expect(t.sent).toHaveLength(4);
   });
 
+  it("stepUp: 'score' sends a code only after a solved CAPTCHA; other failures are captcha_failed, sending nothing", async () => {
+    t = gateApp(provider.url, { stepUp: 'score' });
+    const missing = await t.request.post('/register').send({ email: 'ann@example.com' });
+    expect(missing.status).toBe(403);
+    expect(missing.body).toEqual({ error: { code: 'captcha_failed', message: expect.any(String) } });
+    answerWith(0.9, { action: 'login' });
+    const foreign = await t.request.post('/register').send({ ...body, captchaToken: 'f1' });
+    expect(foreign.body.error.code).toBe('captcha_failed');
+    provider.reply = { json: { success: false, 'error-codes': ['invalid-input-response'] } };
+    const rejected = await t.request.post('/register').send({ ...body, captchaToken: 'f2' });
+    expect(rejected.body.error.code).toBe('captcha_failed');
+    expect(t.sent).toHaveLength(0);
+    expect(t.reached.register).toBeUndefined();
+    answerWith(0.3);
+    await expectStepUp(
+      await t.request.post('/register').send({ ...body, captchaToken: 'low' }),
+      t,
+      'score_below_threshold',
+    );
+    expect(() => gateApp(provider.url, { stepUp: 'never' as never })).toThrow(/stepUp/);
+  });
+
   it('refuses a replayed token before asking the provider again', async () => {
     t = gateApp(provider.url);
     answerWith(0.95);

@@ -145,12 +145,19 @@ export const mountAuth: Feature = async (app, services, guards) => {
     res.json({ user: publicUser(res.locals.user as User) });
   });
 
-  app.post('/api/auth/password-reset', guards.limit('passwordReset'), json, async (req, res) => {
-    const { email } = readBody(req.body, ['email'], 'Send a JSON object with email.');
-    const user = await users.findByEmail(email);
-    res.status(202).json({ status: 'accepted' });
-    if (user) await afterResponse('password reset mail', () => resets.issue(user));
-  });
+  // Anti-bot gated (002): each request may send an e-mail, so it costs a solved CAPTCHA, like registration.
+  app.post(
+    '/api/auth/password-reset',
+    guards.limit('passwordReset'),
+    guards.captcha('password_reset'),
+    json,
+    async (req, res) => {
+      const { email } = readBody(req.body, ['email'], 'Send a JSON object with email.');
+      const user = await users.findByEmail(email);
+      res.status(202).json({ status: 'accepted' });
+      if (user) await afterResponse('password reset mail', () => resets.issue(user));
+    },
+  );
 
   app.post('/api/auth/password-reset/confirm', guards.limit('passwordReset'), json, async (req, res) => {
     const { token, password } = readBody(

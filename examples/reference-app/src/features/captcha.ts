@@ -63,6 +63,7 @@ const purpose: Record<string, string> = {
   smsOtp: 'receive your SMS code',
   login: 'sign in',
   passwordReset: 'reset your password',
+  password_reset: 'reset your password',
   phone_verification: 'verify your phone number',
 };
 
@@ -149,6 +150,9 @@ export const mountCaptcha: Feature = async (app, services, guards) => {
       store,
       hostnames: [new URL(config.publicOrigin).hostname],
       subject: gateSubject,
+      // No code for a request that did not solve the CAPTCHA: a step-up must not send messages to an unproven
+      // address on demand (docs/guides/step-up.md, "Not a message cannon").
+      stepUp: 'score',
       logger,
       clock,
     });
