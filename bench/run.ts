@@ -26,7 +26,11 @@ interface Row {
   pacedP99DelayMs?: number;
   p99LatencyMs?: number;
   baseline?: boolean;
+  storm?: { idleP99LatencyMs: number; idleRate: number; stormRate: number; stormNon2xx: number };
 }
+
+// A storm scenario's paced route runs at this rate, alone and during the storm.
+const stormPacedRate = 100;
 
 async function startServer(file: string, name: string): Promise<{ child: ChildProcess; port: number }> {
   const child = fork(join(import.meta.dirname, 'server.ts'), [file, name], {
@@ -97,10 +101,57 @@ function load(
   return autocannon(options);
 }
 
+async function runStorm(
+  baseUrl: string,
+  scenario: HttpScenario & { storm: NonNullable<HttpScenario['storm']> },
+  child: ChildProcess,
+): Promise<Row> {
+  const request = await scenario.prepare(baseUrl);
+  const stormRequest = await scenario.storm.prepare(baseUrl);
+  const paced = { rate: stormPacedRate };
+  await load(baseUrl, request, 1, paced);
+  const idle = await load(baseUrl, request, seconds, paced);
+  await ask(child, 'reset');
+  // The storm starts first and outlasts the paced pass, so every paced request meets a full pool.
+  const storm = autocannon({
+    url: baseUrl + stormRequest.path,
+    connections: scenario.storm.connections,
+    duration: seconds + 2,
+    // A sign-in waits behind the others for a worker: seconds on a loaded machine, which is not an error here.
+    timeout: 60,
+    method: stormRequest.method,
+    headers: stormRequest.headers ?? {},
+    ...(stormRequest.body ? { body: stormRequest.body } : {}),
+  });
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const during = await load(baseUrl, request, seconds, paced);
+  const stats = await ask(child, 'stats');
+  const stormResult = await storm;
+  return {
+    name: scenario.name,
+    group: scenario.group,
+    kind: 'http',
+    rate: during.requests.average,
+    errors: idle.errors + idle.timeouts + during.errors + during.timeouts + stormResult.errors,
+    non2xx: idle.non2xx + during.non2xx + stormResult.non2xx,
+    ...(stats
+      ? { maxDelayMs: stats.maxDelayMs, pacedMaxDelayMs: stats.maxDelayMs, pacedP99DelayMs: stats.p99DelayMs }
+      : {}),
+    p99LatencyMs: during.latency.p99,
+    storm: {
+      idleP99LatencyMs: idle.latency.p99,
+      idleRate: idle.requests.average,
+      stormRate: stormResult.requests.average,
+      stormNon2xx: stormResult.non2xx,
+    },
+  };
+}
+
 async function runHttp(file: string, scenario: HttpScenario): Promise<Row> {
   const { child, port } = await startServer(file, scenario.name);
   try {
     const baseUrl = `http://127.0.0.1:${port}`;
+    if (scenario.storm) return await runStorm(baseUrl, { ...scenario, storm: scenario.storm }, child);
     const request = await scenario.prepare(baseUrl);
     await load(baseUrl, request, 1);
     await ask(child, 'reset');
@@ -175,6 +226,16 @@ function format(rows: Row[]): string {
           ? `${row.pacedMaxDelayMs.toFixed(1)} / ${(row.pacedP99DelayMs ?? 0).toFixed(1)} ms`
           : '-'
       } | ${row.p99LatencyMs !== undefined ? `${row.p99LatencyMs} ms` : '-'} | ${row.errors} / ${row.non2xx} |`,
+    );
+  }
+  for (const row of rows) {
+    if (!row.storm) continue;
+    const { idleP99LatencyMs, idleRate, stormRate } = row.storm;
+    lines.push(
+      '',
+      `${row.name}: paced route p99 ${idleP99LatencyMs} ms idle, ${row.p99LatencyMs ?? '-'} ms during the storm (${
+        idleP99LatencyMs > 0 ? ((row.p99LatencyMs ?? 0) / idleP99LatencyMs).toFixed(2) : '-'
+      }x); answered ${row.rate.toFixed(0)}/s of ${stormPacedRate}/s (idle ${idleRate.toFixed(0)}/s); storm ${stormRate.toFixed(1)}/s`,
     );
   }
   return lines.join('\n');

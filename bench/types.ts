@@ -23,6 +23,12 @@ export interface HttpScenario {
   description: string;
   createApp(): Promise<RequestListener>;
   prepare(baseUrl: string): Promise<BenchRequest | (() => BenchRequest)>;
+  /**
+   * A storm scenario: instead of a saturated pass, the scenario's request is sent paced on one connection, first
+   * alone and then while `connections` more send the storm's request as fast as the server answers them. The
+   * runner reports the paced route's p99 latency in both passes, its rate, and the storm's rate.
+   */
+  storm?: { connections: number; prepare(baseUrl: string): Promise<BenchRequest> };
 }
 
 /** An operation rate measured in-process (encryptions per second, handshakes per second, ...). */

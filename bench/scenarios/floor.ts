@@ -45,8 +45,9 @@ function minimalLimit(): Handler {
     res.setHeader('X-RateLimit-Limit', String(limit));
     res.setHeader('X-RateLimit-Remaining', String(remaining));
     res.setHeader('X-RateLimit-Reset', String(Math.ceil(entry.resetAt / 1000)));
-    res.setHeader('RateLimit', `"api"; r=${remaining}; t=${reset}`);
-    res.setHeader('RateLimit-Policy', `"api"; q=${limit}; w=${windowMs / 1000}`);
+    // The IETF draft-7 pair, as @shieldwall/rate-limits sends by default.
+    res.setHeader('RateLimit', `limit=${limit}, remaining=${remaining}, reset=${reset}`);
+    res.setHeader('RateLimit-Policy', `${limit};w=${windowMs / 1000}`);
     next();
   };
 }
