@@ -219,7 +219,12 @@ describe('SMTP transport failures', () => {
     const clock = manualClock(Date.now());
     const store = memoryStore({ clock });
     const repository = storeOutboxRepository(store, { clock });
-    const mail = smtpTransport({ url: smtp.url, from: 'no-reply@example.test', requireTls, timeoutMs: 2000 });
+    const mail = smtpTransport({
+      url: smtp.url,
+      from: 'no-reply@example.test',
+      requireTls,
+      timeoutMs: 10_000,
+    });
     const logger = memoryLogger();
     const worker = outboxWorker({ repository, mail, sms: noSms, clock, logger, baseDelayMs: 1000 });
     return {

@@ -25,8 +25,10 @@ describe('SMS through the Twilio Messages API wire format, delivered by the outb
   let worker: OutboxWorker;
   const logger = memoryLogger();
 
+  // Only the hanging-provider case waits for the timeout; elsewhere it is long enough never to matter on a busy host.
   const setUp = async (
     sender: { from?: string; messagingServiceSid?: string } = { from: '+15005550006' },
+    timeoutMs = 10_000,
   ) => {
     twilio = await startTwilio();
     clock = manualClock(Date.now());
@@ -36,7 +38,7 @@ describe('SMS through the Twilio Messages API wire format, delivered by the outb
       accountSid: sid,
       authToken: token,
       baseUrl: twilio.url,
-      timeoutMs: 300,
+      timeoutMs,
       ...sender,
     });
     worker = outboxWorker({
@@ -90,7 +92,7 @@ describe('SMS through the Twilio Messages API wire format, delivered by the outb
     ['a 429', { status: 429, json: { code: 20429, message: 'Too Many Requests' } }],
     ['a timeout', 'hang' as const],
   ])('retries after %s with exponential back-off, then delivers once', async (_name, failure) => {
-    await setUp();
+    await setUp(undefined, failure === 'hang' ? 2000 : 10_000);
     const id = await repository.add({ channel: 'sms', to: '+447700900123', text: 'retry me' });
     twilio.reply = () => failure;
     expect(await worker.runOnce()).toEqual({ sent: 0, retried: 1, dead: 0 });
