@@ -97,7 +97,7 @@ describe('reference app: GET / and the web key exchange', () => {
       ).toBe(200);
       expect((await publicKey()).status).toBe(200);
       await t.request.post('/api/auth/logout').set('cookie', channel.cookies).expect(204);
-      // The client retries once with a fresh handshake; the session's CSRF secret is gone, so that fails too.
+      // The client retries once with a fresh handshake; the session is marked ended, so that fails too.
       await expect(
         channel.client.fetch('/api/security/echo', { method: 'POST', body: { n: 2 } }),
       ).rejects.toMatchObject({ status: 403, code: 'csrf_invalid' });

@@ -38,7 +38,7 @@ export interface Guards {
   challengeProvider?: ChallengeProvider;
   /**
    * What else a sign-out ends, run by the logout route before it clears the cookies: the key exchange ends the
-   * web session's CSRF secret and its encrypted channel here.
+   * web session's encrypted channels (and, when it had any, its CSRF tokens) here.
    */
   onSignOut: Array<(req: Request) => Promise<void>>;
 }

@@ -27,7 +27,7 @@ import { sessionKeyHandler } from './session-key.js';
 const day = 24 * 60 * 60 * 1000;
 
 export interface KeyExchangeOptions {
-  /** Where key rings, CSRF secrets, channels and replay ids live (prefixed `kx:`). Defaults to a `memoryStore()`. */
+  /** Where key rings, channels, ended sessions and replay ids live (prefixed `kx:`). Defaults to a `memoryStore()`. */
   store?: Store;
   /**
    * Seals the secrets kept in the store: RSA private keys and channel keys. Required when `store` is passed (a
