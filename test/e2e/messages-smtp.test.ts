@@ -115,7 +115,13 @@ describeWithOpenssl(
       await t.request.post('/api/auth/verify-email').set(https).send({ token }).expect(204);
       await t.request.post('/api/auth/login').set(https).send({ email, password: goodPassword }).expect(200);
 
-      await t.request.post('/api/auth/password-reset').set(https).send({ email }).expect(202);
+      captcha.reply = recaptcha(clock, 0.9, 'password_reset');
+      await t.request
+        .post('/api/auth/password-reset')
+        .set(https)
+        .set('X-Captcha-Token', 'tok-reset')
+        .send({ email })
+        .expect(202);
       const reset = (await smtp.waitFor(email, 2)).parsed;
       expect(reset.subject).toBe('Reset your password');
       const resetToken = linkToken(reset.text ?? '', '/reset-password');
