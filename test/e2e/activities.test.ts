@@ -42,7 +42,10 @@ describe('reference app: POST /api/activities/:id/join', () => {
     await t.close();
   });
 
-  const joinedKey = (activity: string) => `activities:joined:${activity}:${userId}`;
+  const joinedAt = (activity: string) => t.services.activities.joinedAt(activity, userId);
+  /** A transaction in the ledger, `ageMs` before now: the 30-day volume is summed from these in SQL. */
+  const trade = (amount: number, ageMs = 0) =>
+    t.services.ledger.record({ userId, amount, kind: 'trade', at: clock.now() - ageMs });
   /** Joins over the encrypted channel; returns the status and the (decrypted) JSON body. */
   const join = async (activity = 'spring-bonus', headers: Record<string, string> = {}) => {
     const response = await client.fetch(`/api/activities/${activity}/join`, {
@@ -77,15 +80,15 @@ describe('reference app: POST /api/activities/:id/join', () => {
   });
 
   it('takes only encrypted requests', async () => {
-    await t.services.users.update(userId, { recentVolume: participationThreshold });
+    await trade(participationThreshold);
     const res = await t.agent.post('/api/activities/spring-bonus/join').send({});
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('encryption_required');
-    expect(await t.services.store.get(joinedKey('spring-bonus'))).toBeUndefined();
+    expect(await joinedAt('spring-bonus')).toBeUndefined();
   });
 
   it('refuses a user below the volume threshold with the threshold, joining nothing', async () => {
-    await t.services.users.update(userId, { recentVolume: participationThreshold - 1 });
+    await trade(participationThreshold - 1);
     const res = await join();
     expect(res.status).toBe(403);
     expect(res.body.error).toEqual({
@@ -94,20 +97,20 @@ describe('reference app: POST /api/activities/:id/join', () => {
       metric: 'recentVolume',
       threshold: participationThreshold,
     });
-    expect(await t.services.store.get(joinedKey('spring-bonus'))).toBeUndefined();
+    expect(await joinedAt('spring-bonus')).toBeUndefined();
   });
 
   it('lets a user at the threshold join (201, then 200 when already joined)', async () => {
-    await t.services.users.update(userId, { recentVolume: participationThreshold });
+    await trade(participationThreshold);
     const first = await join();
     expect(first.status).toBe(201);
     expect(first.body).toEqual({ activity: { id: 'spring-bonus', joined: true } });
-    expect(await t.services.store.get(joinedKey('spring-bonus'))).toBe(String(clock.now()));
+    expect(await joinedAt('spring-bonus')).toBe(clock.now());
     expect((await join()).status).toBe(200);
   });
 
   it('once MFA is on, admits only the bound device with a current, unused code', async () => {
-    await t.services.users.update(userId, { recentVolume: participationThreshold * 3 });
+    await trade(participationThreshold * 3);
     const secret = await enrolMfa();
 
     for (const [deviceId, code] of [
@@ -119,7 +122,7 @@ describe('reference app: POST /api/activities/:id/join', () => {
       const res = await join('spring-bonus', device(deviceId, code));
       expect(res.status).toBe(403);
       expect(res.body.error.code).toBe('mfa_device_required');
-      expect(await t.services.store.get(joinedKey('spring-bonus'))).toBeUndefined();
+      expect(await joinedAt('spring-bonus')).toBeUndefined();
     }
 
     const code = totp(secret, clock.now());
@@ -128,7 +131,7 @@ describe('reference app: POST /api/activities/:id/join', () => {
     const replay = await join('summer-cup', device('phone-12345678', code));
     expect(replay.status).toBe(403);
     expect(replay.body.error.code).toBe('mfa_device_required');
-    expect(await t.services.store.get(joinedKey('summer-cup'))).toBeUndefined();
+    expect(await joinedAt('summer-cup')).toBeUndefined();
   });
 
   it('checks participation before the device, so a refused request spends no code', async () => {
@@ -137,12 +140,57 @@ describe('reference app: POST /api/activities/:id/join', () => {
     const res = await join('spring-bonus', device('phone-12345678', code));
     expect(res.status).toBe(403);
     expect(res.body.error.code).toBe('participation_threshold_not_met');
-    await t.services.users.update(userId, { recentVolume: participationThreshold });
+    await trade(participationThreshold);
     expect((await join('spring-bonus', device('phone-12345678', code))).status).toBe(201);
   });
 
+  it('counts only the last 30 days of the ledger', async () => {
+    await trade(participationThreshold, 30 * 24 * 3600_000 + 1);
+    await trade(participationThreshold - 1, 29 * 24 * 3600_000);
+    const refused = await join();
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.code).toBe('participation_threshold_not_met');
+    await trade(1);
+    expect((await join()).status).toBe(201);
+  });
+
+  it('lists the catalogue with thresholds, the 30-day volume, and what the user joined', async () => {
+    await trade(participationThreshold);
+    expect((await join('summer-cup')).status).toBe(201);
+    const res = await client.fetch('/api/activities');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({
+      volume30d: participationThreshold,
+      activities: [
+        {
+          id: 'spring-bonus',
+          title: 'Spring bonus',
+          threshold: participationThreshold,
+          eligible: true,
+          joined: false,
+        },
+        {
+          id: 'summer-cup',
+          title: 'Summer trading cup',
+          threshold: participationThreshold,
+          eligible: true,
+          joined: true,
+        },
+        { id: 'welcome-quest', title: 'Welcome quest', threshold: 0, eligible: true, joined: false },
+      ],
+    });
+  });
+
+  it('answers 404 activity_not_found for an id not in the catalogue, joining nothing', async () => {
+    await trade(participationThreshold);
+    const res = await join('no-such-activity');
+    expect(res.status).toBe(404);
+    expect(res.body.error.code).toBe('activity_not_found');
+    expect(await joinedAt('no-such-activity')).toBeUndefined();
+  });
+
   it('answers 404 activity_not_found for an implausible id', async () => {
-    await t.services.users.update(userId, { recentVolume: participationThreshold });
+    await trade(participationThreshold);
     const res = await join('x'.repeat(65));
     expect(res.status).toBe(404);
     expect(res.body.error.code).toBe('activity_not_found');

@@ -14,14 +14,37 @@ describe('reference app: platform routes', () => {
     expect(res.body).toEqual({ status: 'ok' });
   });
 
-  it('GET /healthz reports a store that is down', async () => {
+  it('GET /healthz stays liveness only: 200 with the store down', async () => {
     const healthy = memoryStore();
     const down: Store = { ...healthy, ping: () => Promise.reject(new StoreUnavailableError('down')) };
     t = await startTestApp({}, { store: down });
-    const res = await t.request.get('/healthz').expect(503);
-    expect(res.body.error.code).toBe('store_unavailable');
-    expect(res.body.error.store).toBe('down');
+    const res = await t.request.get('/healthz').expect(200);
+    expect(res.body).toEqual({ status: 'ok' });
     await healthy.close();
+  });
+
+  it('GET /readyz answers 200 when the database and the store answer', async () => {
+    t = await startTestApp();
+    const res = await t.request.get('/readyz').expect(200);
+    expect(res.body).toEqual({ status: 'ready', database: 'up', store: 'up' });
+    expect(res.headers['cache-control']).toBe('no-store');
+  });
+
+  it('GET /readyz answers 503 store_unavailable naming the store when it is down', async () => {
+    const healthy = memoryStore();
+    const down: Store = { ...healthy, ping: () => Promise.reject(new StoreUnavailableError('down')) };
+    t = await startTestApp({}, { store: down });
+    const res = await t.request.get('/readyz').expect(503);
+    expect(res.body.error).toMatchObject({ code: 'store_unavailable', database: 'up', store: 'down' });
+    await healthy.close();
+  });
+
+  it('GET /readyz answers 503 store_unavailable naming the database when it is closed', async () => {
+    t = await startTestApp();
+    await t.services.database.close();
+    const res = await t.request.get('/readyz').expect(503);
+    expect(res.body.error).toMatchObject({ code: 'store_unavailable', database: 'down', store: 'up' });
+    expect(res.body.error.message).toBe('The database does not answer.');
   });
 
   it('answers unknown routes with a 404 envelope that echoes nothing', async () => {

@@ -4,6 +4,7 @@ import { errorHandler, memoryStore, notFoundHandler, type Store } from '@shieldw
 import { envelopeSealer, parseEnvelope } from '@shieldwall/wallet-crypto';
 import { loadConfig, memoryLogger, type MemoryLogger } from '@shieldwall/reference-app';
 import { placeholderGuards } from '../../examples/reference-app/src/guards.js';
+import { pgliteTarget } from '../helpers/database.js';
 import { createServices, type Services } from '../../examples/reference-app/src/services.js';
 import { mountWallets, walletKeyContext } from '../../examples/reference-app/src/features/wallets.js';
 import { memoryWallets } from '../../examples/reference-app/src/wallets/repository.js';
@@ -56,7 +57,12 @@ async function harness(
   const config = loadConfig({ NODE_ENV: 'test', WALLET_KEKS: walletKeks }, { persistDevSecrets: false });
   const logger = memoryLogger();
   const store = recordingStore();
-  const services = await createServices(config, { logger, store, ...shared });
+  const services = await createServices(config, {
+    logger,
+    store,
+    ...shared,
+    databaseTarget: await pgliteTarget(),
+  });
   const user = async (email: string) =>
     (await services.users.findByEmail(email)) ??
     (await services.users.create({ email, emailVerified: true }))!;

@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { pgliteTarget } from './database.js';
 import {
   createReferenceApp,
   loadConfig,
@@ -18,12 +19,18 @@ export interface TestApp extends ReferenceApp {
 
 /**
  * The reference app as the e2e suites use it: NODE_ENV=test (fresh in-memory secrets, nothing written to disk), a
- * memory logger to assert on, and any environment or service overrides a test needs.
+ * memory logger to assert on, and any environment or service overrides a test needs. The data is in this test
+ * file's PGlite, on a fresh schema per app, unless the environment names a DATABASE_URL or a target is given.
  */
 export async function startTestApp(env: Env = {}, overrides: ServiceOverrides = {}): Promise<TestApp> {
   const config = loadConfig({ NODE_ENV: 'test', ...env }, { persistDevSecrets: false });
   const logger = memoryLogger();
-  const reference = await createReferenceApp(config, { logger, ...overrides });
+  const databaseTarget = overrides.databaseTarget ?? (env.DATABASE_URL ? undefined : await pgliteTarget());
+  const reference = await createReferenceApp(config, {
+    logger,
+    ...(databaseTarget ? { databaseTarget } : {}),
+    ...overrides,
+  });
   return {
     ...reference,
     logger,

@@ -12,9 +12,15 @@ import { jsonLogger } from './logger.js';
 import { connectRedis } from './redis.js';
 import type { Outbox } from './outbox.js';
 import { outboxFromConfig } from './messages/setup.js';
-import { memoryUsers, type UserRepository } from './users.js';
-import { memoryWallets, type WalletRepository } from './wallets/repository.js';
+import type { UserRepository } from './users.js';
+import type { WalletRepository } from './wallets/repository.js';
 import { envelopeSealer, type EnvelopeSealer } from '@shieldwall/wallet-crypto';
+import { openDatabase, type Database, type DatabaseTarget } from './db/open.js';
+import { sqlUsers } from './db/users.js';
+import { sqlWallets } from './db/wallets.js';
+import { sqlLedger, type Ledger } from './db/ledger.js';
+import { sqlActivities, type Activities } from './db/activities.js';
+import { sqlSealedColumns, type SealedColumn } from './db/sealed.js';
 
 /** Everything the features share. Built once at start; tests pass overrides (clock, logger, fetch, ...). */
 export interface Services {
@@ -26,9 +32,17 @@ export interface Services {
   /** Present when REDIS_URL is set: for packages that take a Redis client directly (rate-limit-redis). */
   sendCommand?: SendCommand;
   outbox: Outbox;
+  /** PostgreSQL (DATABASE_URL) or PGlite: every durable record, through the repositories below. */
+  database: Database;
   users: UserRepository;
   /** Wallets with their private keys sealed (@shieldwall/wallet-crypto); durable records, not store state. */
   wallets: WalletRepository;
+  /** The transaction ledger: 002's 30-day volume. */
+  ledger: Ledger;
+  /** The activities catalogue and who joined what. */
+  activities: Activities;
+  /** Every column of sealed values, for KEK rotation (wallet keys, TOTP secrets). */
+  sealedColumns: SealedColumn[];
   /**
    * Envelope encryption under the WALLET_KEKS ring (first encrypts, all decrypt), built once: wallet keys, the
    * key exchange's RSA private keys and TOTP secrets are sealed with it, each bound to its own context.
@@ -41,7 +55,22 @@ export interface Services {
 
 export type ServiceOverrides = Partial<
   Pick<Services, 'logger' | 'clock' | 'store' | 'outbox' | 'users' | 'wallets' | 'fetch' | 'sendCommand'>
->;
+> & {
+  /** Where the database is, instead of the configuration's (tests share one PGlite, one schema per app). */
+  databaseTarget?: DatabaseTarget;
+};
+
+/** The configured database: PostgreSQL when DATABASE_URL is set, else PGlite under DATA_DIR (or in memory). */
+export function databaseTargetOf(config: Config): DatabaseTarget {
+  if (config.databaseUrl)
+    return {
+      kind: 'postgres',
+      url: config.databaseUrl,
+      poolMax: config.databasePoolMax,
+      timeoutMs: config.databaseTimeoutMs,
+    };
+  return config.pgliteDir ? { kind: 'pglite', dir: config.pgliteDir } : { kind: 'pglite' };
+}
 
 export async function createServices(config: Config, overrides: ServiceOverrides = {}): Promise<Services> {
   const logger = overrides.logger ?? jsonLogger();
@@ -68,6 +97,16 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     closers.push(() => built.close());
     outbox = built;
   }
+  let database: Database;
+  try {
+    database = await openDatabase(overrides.databaseTarget ?? databaseTargetOf(config), logger);
+  } catch (error) {
+    for (const close of closers.reverse()) await close();
+    throw error;
+  }
+  closers.push(() => database.close());
+  const now = () => clock.now();
+  const wallets = overrides.wallets ?? sqlWallets(database.db);
 
   return {
     config,
@@ -76,8 +115,19 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     store,
     ...(sendCommand ? { sendCommand } : {}),
     outbox,
-    users: overrides.users ?? memoryUsers(() => clock.now()),
-    wallets: overrides.wallets ?? memoryWallets(),
+    database,
+    users: overrides.users ?? sqlUsers(database.db, now),
+    wallets,
+    ledger: sqlLedger(database.db),
+    activities: sqlActivities(database.db),
+    sealedColumns: [
+      {
+        name: 'wallets.sealed_key',
+        scan: (cursor) => wallets.scanSealedKeys(cursor),
+        replace: (id, expected, next) => wallets.replaceSealedKey(id, expected, next),
+      },
+      ...sqlSealedColumns(database.db).filter((column) => column.name !== 'wallets.sealed_key'),
+    ],
     sealer: envelopeSealer({ keks: config.walletKeks }),
     fetch: fetchImpl,
     async close() {

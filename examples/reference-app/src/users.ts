@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 
 export interface User {
   id: string;
@@ -7,34 +7,53 @@ export interface User {
   /** bcrypt hash; absent for users who only sign in through a provider. */
   passwordHash?: string;
   createdAt: number;
+  /** This user's own code, for the link others register with (000: referrals). */
+  referralCode: string;
   /** Who referred this user (000: referrals list with masked e-mails). */
   referredBy?: string;
   /** Sign-in identities at OAuth providers: `${provider}:${subject}`. */
   identities: string[];
   /** Once set, activities are joinable only from this device (002). `secret` is sealed (see mfa-secrets.ts). */
   mfa?: { secret: string; deviceId: string; enabledAt: number };
-  /** 30-day transaction volume, in the platform's smallest currency unit (002's participation threshold). */
-  recentVolume: number;
 }
 
+export type NewUser = Omit<User, 'id' | 'createdAt' | 'identities' | 'referralCode'> &
+  Partial<Pick<User, 'identities'>>;
+
 /**
- * The user repository, behind an interface so a deployment can put PostgreSQL (DATABASE_URL) under it. The
- * reference app keeps users in memory. E-mails are stored lower-cased, so lookups are case-insensitive.
+ * The user repository. The app's is PostgreSQL (or PGlite) through ./db/users.ts; `memoryUsers` below is a test
+ * double for tests that need no database. E-mails are stored lower-cased, so lookups are case-insensitive.
  */
 export interface UserRepository {
   findById(id: string): Promise<User | undefined>;
   findByEmail(email: string): Promise<User | undefined>;
+  /** `${provider}:${subject}` */
   findByIdentity(identity: string): Promise<User | undefined>;
-  /** Creates a user; undefined when the e-mail is taken. */
-  create(
-    fields: Omit<User, 'id' | 'createdAt' | 'identities' | 'recentVolume'> &
-      Partial<Pick<User, 'identities' | 'recentVolume'>>,
+  findByReferralCode(code: string): Promise<User | undefined>;
+  /** Creates a user with its identities, all or nothing; undefined when the e-mail or an identity is taken. */
+  create(fields: NewUser): Promise<User | undefined>;
+  /**
+   * Changes a user in one transaction. `identities` adds the ones not yet linked (never removes); `mfa: undefined`
+   * unbinds the device. Undefined when there is no such user, or the e-mail or an identity belongs to another.
+   */
+  update(
+    id: string,
+    change: Partial<Omit<User, 'id' | 'createdAt' | 'referralCode'>>,
   ): Promise<User | undefined>;
-  update(id: string, change: Partial<Omit<User, 'id' | 'createdAt'>>): Promise<User | undefined>;
   referredBy(id: string): Promise<User[]>;
   count(): Promise<number>;
 }
 
+const referralAlphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+/** Ten characters of Crockford's base32 (50 bits): short enough to type, unguessable enough to not enumerate. */
+export function newReferralCode(): string {
+  let code = '';
+  for (const byte of randomBytes(10)) code += referralAlphabet[byte & 31];
+  return code;
+}
+
+/** A test double: the same contract in memory, for tests that exercise no database. */
 export function memoryUsers(now: () => number = Date.now): UserRepository {
   const byId = new Map<string, User>();
   const copy = (user: User | undefined): User | undefined => (user ? structuredClone(user) : undefined);
@@ -53,15 +72,20 @@ export function memoryUsers(now: () => number = Date.now): UserRepository {
     async findByIdentity(identity) {
       return copy(find((user) => user.identities.includes(identity)));
     },
+    async findByReferralCode(code) {
+      return copy(find((user) => user.referralCode === code));
+    },
     async create(fields) {
       const email = fields.email.toLowerCase();
       if (find((user) => user.email === email)) return undefined;
+      if (fields.identities?.some((identity) => find((user) => user.identities.includes(identity))))
+        return undefined;
       const user: User = {
         identities: [],
-        recentVolume: 0,
         ...structuredClone(fields),
         email,
         id: randomUUID(),
+        referralCode: newReferralCode(),
         createdAt: now(),
       };
       byId.set(user.id, user);
@@ -72,6 +96,12 @@ export function memoryUsers(now: () => number = Date.now): UserRepository {
       if (!user) return undefined;
       const next = { ...user, ...structuredClone(change), id: user.id, createdAt: user.createdAt };
       if (change.email) next.email = change.email.toLowerCase();
+      if (find((other) => other.id !== id && other.email === next.email)) return undefined;
+      if (change.identities) {
+        const added = change.identities.filter((identity) => !user.identities.includes(identity));
+        if (added.some((identity) => find((other) => other.identities.includes(identity)))) return undefined;
+        next.identities = [...user.identities, ...added];
+      }
       byId.set(id, next);
       return copy(next);
     },

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { developmentSecrets } from './dev-secrets.js';
 import { messagesConfig, type MessagesConfig } from './messages.js';
 import { redisConfig, type RedisConfig } from './redis.js';
@@ -31,7 +32,14 @@ export interface Config {
   trustProxy: boolean | number | string;
   /** REDIS_URL's seed node(s); `cluster` for a Redis Cluster (several URLs, or REDIS_CLUSTER=1). */
   redis?: RedisConfig;
+  /** PostgreSQL (postgres:// or postgresql://); without it, PGlite under `pgliteDir` (in memory when unset). */
   databaseUrl?: string;
+  /** `<DATA_DIR>/pglite`; unset under NODE_ENV=test without DATA_DIR, so tests write nothing to disk. */
+  pgliteDir?: string;
+  /** DATABASE_POOL_MAX: connections per instance (10). */
+  databasePoolMax: number;
+  /** DATABASE_TIMEOUT_MS: statement, lock and connect timeout (5000): past it, 503 store_unavailable. */
+  databaseTimeoutMs: number;
   /** First signs, all verify. */
   jwtSecrets: Array<{ id: string; key: Buffer }>;
   /** First encrypts, all decrypt. */
@@ -194,6 +202,15 @@ export function loadConfig(env: Env, options: { persistDevSecrets?: boolean } = 
   if (bcryptCost > 31 || bcryptCost < (production ? 12 : 4))
     problems.add(`BCRYPT_COST must be a whole number from ${production ? 12 : 4} to 31`);
 
+  if (env.DATABASE_URL && !/^postgres(ql)?:\/\/[^\s]+$/.test(env.DATABASE_URL))
+    problems.add('DATABASE_URL must be a postgres:// or postgresql:// URL (unset: PGlite under DATA_DIR)');
+  const databasePoolMax = positiveInt(env, 'DATABASE_POOL_MAX', 10, problems);
+  if (databasePoolMax > 1000) problems.add('DATABASE_POOL_MAX must be a whole number from 1 to 1000');
+  const databaseTimeoutMs = positiveInt(env, 'DATABASE_TIMEOUT_MS', 5000, problems);
+  if (databaseTimeoutMs < 100 || databaseTimeoutMs > 600_000)
+    problems.add('DATABASE_TIMEOUT_MS must be a whole number of milliseconds from 100 to 600000');
+  const pgliteDir = nodeEnv === 'test' && env.DATA_DIR === undefined ? undefined : join(dataDir, 'pglite');
+
   const frameOptions = (env.X_FRAME_OPTIONS ?? 'DENY').toUpperCase();
   if (frameOptions !== 'DENY' && frameOptions !== 'SAMEORIGIN')
     problems.add('X_FRAME_OPTIONS must be DENY or SAMEORIGIN');
@@ -215,6 +232,9 @@ export function loadConfig(env: Env, options: { persistDevSecrets?: boolean } = 
     messages: messagesConfig(env, { production, nodeEnv, dataDir }, problems),
     ...redisConfig(env, problems),
     ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
+    ...(pgliteDir !== undefined ? { pgliteDir } : {}),
+    databasePoolMax,
+    databaseTimeoutMs,
     ...(env.MOBILE_APP_KEYS_FILE ? { mobileAppKeysFile: env.MOBILE_APP_KEYS_FILE } : {}),
     ...(captcha ? { captcha } : {}),
   };

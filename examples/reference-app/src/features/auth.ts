@@ -85,15 +85,26 @@ export const mountAuth: Feature = async (app, services, guards) => {
     guards.captcha('register'),
     json,
     async (req, res) => {
-      const { email, password } = readBody(
+      const { email, password, referralCode } = readBody(
         req.body,
         ['email', 'password'],
-        'Send a JSON object with email and password.',
+        'Send a JSON object with email, password and optionally referralCode.',
+        {},
+        ['referralCode'],
       );
+      // A code that names nobody is refused before anything is written (a typo should not silently lose the link).
+      const referrer = referralCode ? await users.findByReferralCode(referralCode) : undefined;
+      if (referralCode && !referrer)
+        throw new ShieldwallError(400, 'referral_code_invalid', 'This referral code is not known.');
       // Hash first, whether or not the address is taken: both paths cost the same and answer the same, so the
       // response does not reveal who has an account.
       const passwordHash = await hasher.hash(password);
-      const user = await users.create({ email, passwordHash, emailVerified: false });
+      const user = await users.create({
+        email,
+        passwordHash,
+        emailVerified: false,
+        ...(referrer ? { referredBy: referrer.id } : {}),
+      });
       res.status(202).json({ status: 'verification_sent' });
       await afterResponse('verification mail', () =>
         user ? verifications.issue(user) : sendAlreadyRegistered(services, email.toLowerCase()),

@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely/migration';
+import { initial } from './0001-initial.js';
+
+/**
+ * Every migration, in order. Names sort as they apply; a released migration is never edited, only followed by a
+ * new one. Kysely records the applied ones in `kysely_migration`.
+ */
+export const migrations: Record<string, Migration> = {
+  '0001-initial': initial,
+};

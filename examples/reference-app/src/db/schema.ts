@@ -1,0 +1,75 @@
+import type { Generated, Kysely } from 'kysely';
+
+// The tables as TypeScript sees them. The migrations (./migrations) are the source of truth: constraints live
+// there, and these types follow them.
+
+export interface UsersTable {
+  id: string;
+  /** Stored lower-cased; unique on lower(email). */
+  email: string;
+  email_verified: boolean;
+  password_hash: string | null;
+  referral_code: string;
+  referred_by: string | null;
+  created_at: Date;
+}
+
+export interface UserIdentitiesTable {
+  provider: string;
+  subject: string;
+  user_id: string;
+  linked_at: Date;
+}
+
+export interface WalletsTable {
+  id: string;
+  user_id: string;
+  address: string;
+  sealed_key: string;
+  kek_id: string;
+  /** Bumped by every re-wrap: the compare-and-set of a KEK rotation. */
+  version: Generated<number>;
+  created_at: Date;
+}
+
+export interface MfaBindingsTable {
+  user_id: string;
+  device_id: string;
+  sealed_secret: string;
+  kek_id: string;
+  version: Generated<number>;
+  enabled_at: Date;
+}
+
+export interface ActivitiesTable {
+  id: string;
+  title: string;
+  /** 002's participation threshold: 30-day ledger volume, in the smallest currency unit. */
+  min_volume_30d: string | number | bigint;
+}
+
+export interface ActivityParticipantsTable {
+  activity_id: string;
+  user_id: string;
+  joined_at: Date;
+}
+
+export interface LedgerEntriesTable {
+  id: Generated<string>;
+  user_id: string;
+  amount: string | number | bigint;
+  kind: string;
+  occurred_at: Date;
+}
+
+export interface Tables {
+  users: UsersTable;
+  user_identities: UserIdentitiesTable;
+  wallets: WalletsTable;
+  mfa_bindings: MfaBindingsTable;
+  activities: ActivitiesTable;
+  activity_participants: ActivityParticipantsTable;
+  ledger_entries: LedgerEntriesTable;
+}
+
+export type Db = Kysely<Tables>;
