@@ -1,18 +1,9 @@
-import { ConfigProblems, loadConfig } from './config/index.js';
+import { loadConfigOrExit } from './config/load-or-exit.js';
 import { createReferenceApp } from './app.js';
 
 // The only place that reads process.env and writes to the console: packages never do.
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig(process.env);
-  } catch (error) {
-    if (error instanceof ConfigProblems) {
-      for (const problem of error.problems) console.error(`config: ${problem}`);
-      process.exit(1);
-    }
-    throw error;
-  }
+  const config = loadConfigOrExit();
   const { app, services, close } = await createReferenceApp(config);
   const server = app.listen(config.port, () => {
     services.logger.info('listening', {

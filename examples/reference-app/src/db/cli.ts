@@ -1,5 +1,6 @@
 import { jsonLogger } from '../logger.js';
-import { ConfigProblems, loadConfig, type Config } from '../config/index.js';
+import type { Config } from '../config/index.js';
+import { loadConfigOrExit } from '../config/load-or-exit.js';
 import { databaseTargetOf } from '../services.js';
 import { openDatabase, type Database } from './open.js';
 
@@ -10,16 +11,7 @@ import { openDatabase, type Database } from './open.js';
 export async function withDatabase(
   work: (database: Database, config: Config) => Promise<void>,
 ): Promise<void> {
-  let config: Config;
-  try {
-    config = loadConfig(process.env);
-  } catch (error) {
-    if (error instanceof ConfigProblems) {
-      for (const problem of error.problems) console.error(`config: ${problem}`);
-      process.exit(1);
-    }
-    throw error;
-  }
+  const config = loadConfigOrExit();
   const database = await openDatabase(databaseTargetOf(config), jsonLogger());
   try {
     await work(database, config);
