@@ -12,13 +12,19 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** name -> the files mutated and the tests run against them (the package's own suite, where the refusals live). */
 export const modules = {
-  'jwt-cookies/tokens': { mutate: ['packages/jwt-cookies/src/tokens.ts', 'packages/jwt-cookies/src/hs256.ts'] },
+  'jwt-cookies/tokens': {
+    mutate: ['packages/jwt-cookies/src/tokens.ts', 'packages/jwt-cookies/src/hs256.ts'],
+  },
   'jwt-cookies/families': { mutate: ['packages/jwt-cookies/src/families.ts'] },
   'key-exchange/csrf': { mutate: ['packages/key-exchange/src/csrf.ts'] },
-  'key-exchange/envelope': { mutate: ['packages/key-exchange/src/envelope.ts', 'packages/key-exchange/src/channel.ts'] },
+  'key-exchange/envelope': {
+    mutate: ['packages/key-exchange/src/envelope.ts', 'packages/key-exchange/src/channel.ts'],
+  },
   'key-exchange/session-key': { mutate: ['packages/key-exchange/src/session-key.ts'] },
   'rate-limits/refusal': { mutate: ['packages/rate-limits/src/refusal.ts'] },
-  'csp-reporter/caps': { mutate: ['packages/csp-reporter/src/body.ts', 'packages/csp-reporter/src/reporter.ts'] },
+  'csp-reporter/caps': {
+    mutate: ['packages/csp-reporter/src/body.ts', 'packages/csp-reporter/src/reporter.ts'],
+  },
   'oauth-providers/flow-cookie': { mutate: ['packages/oauth-providers/src/flow-cookie.ts'] },
   'passwords/policy': { mutate: ['packages/passwords/src/policy.ts', 'packages/passwords/src/passwords.ts'] },
   'wallet-crypto/sealer': {
