@@ -74,7 +74,7 @@ describeWithRedis('rateLimit with the Redis store (rate-limit-redis)', () => {
     expect(await redis.client.pTTL(`${prefix}{api}:127.0.0.1`)).toBeGreaterThan(50_000);
   });
 
-  it('a passed challenge deletes the Redis key', async () => {
+  it('a passed challenge lets that one request through and keeps the Redis counter (no refill)', async () => {
     const provider: ChallengeProvider = {
       issue: async () => ({ id: 'c1', channel: 'email', expiresAt: 1 }),
       verify: async (_c, a) => (a.answer === 'right' ? 'passed' : 'failed'),
@@ -93,6 +93,8 @@ describeWithRedis('rateLimit with the Redis store (rate-limit-redis)', () => {
       .set('x-verification-id', 'c1')
       .set('x-verification-code', 'right')
       .expect(200);
-    expect(await redis.client.exists(`${prefix}{register}:127.0.0.1`)).toBe(0);
+    // The budget is not reset: the counter lives on, and the next request is challenged again.
+    expect(await redis.client.get(`${prefix}{register}:127.0.0.1`)).toBe('4');
+    await request(app).post('/probe').expect(403);
   });
 });
