@@ -3,7 +3,7 @@ import type { Browser } from 'playwright-core';
 import { describeWithChromium, launchChromium, listen, type RunningServer } from '@shieldwall/test-utils';
 import { cspReporterFor } from '../../examples/reference-app/src/features/csp-reports.js';
 import { placeholderGuards } from '../../examples/reference-app/src/guards.js';
-import { startTestApp, type TestApp } from '../helpers/reference-app.js';
+import { startTestApp, type TestApp } from '../../examples/reference-app/test/helpers/reference-app.js';
 
 type Line = TestApp['logger']['lines'][number];
 
@@ -43,7 +43,7 @@ describeWithChromium('CSP reports from a real browser (Chromium)', () => {
     // `report-uri`. Headless Chromium delivered no Reporting API upload to a loopback HTTP endpoint here (none
     // after 70 s, with or without --short-reporting-delay), so this test takes the page as the app serves it and
     // removes only the `report-to` part, leaving the enforced policy and its versioned `report-uri` as they are.
-    // The Reporting API body format is covered over HTTP in test/e2e/csp-reports.test.ts.
+    // The Reporting API body format is covered over HTTP in examples/reference-app/test/e2e/csp-reports.test.ts.
     let served: Record<string, string> = {};
     await page.route(`${server.url}/`, async (route) => {
       const original = await route.fetch();

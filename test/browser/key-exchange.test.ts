@@ -1,7 +1,7 @@
 import type { RequestListener } from 'node:http';
 import type { Browser } from 'playwright-core';
 import { describeWithChromium, launchChromium, listen, type RunningServer } from '@shieldwall/test-utils';
-import { startTestApp, type TestApp } from '../helpers/reference-app.js';
+import { startTestApp, type TestApp } from '../../examples/reference-app/test/helpers/reference-app.js';
 
 describeWithChromium('key exchange in a real browser (Chromium)', () => {
   let browser: Browser;

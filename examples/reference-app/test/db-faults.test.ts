@@ -1,10 +1,6 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
-import { startTestApp, type TestApp } from '../../../test/helpers/reference-app.js';
-import {
-  freshPostgresDatabase,
-  reachablePostgres,
-  type FreshDatabase,
-} from '../../../test/helpers/database.js';
+import { startTestApp, type TestApp } from './helpers/reference-app.js';
+import { freshPostgresDatabase, reachablePostgres, type FreshDatabase } from './helpers/database.js';
 
 // The database going away under a running app, through a TCP proxy on loopback that the test cuts, stalls and
 // restores: requests that need the database answer 503 store_unavailable, nothing is half-written, /readyz says

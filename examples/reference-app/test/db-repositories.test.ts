@@ -18,7 +18,7 @@ import {
   pgliteTarget,
   reachablePostgres,
   type FreshDatabase,
-} from '../../../test/helpers/database.js';
+} from './helpers/database.js';
 
 // Every repository against PGlite and against the real PostgreSQL (a fresh database per run, dropped after).
 

@@ -8,8 +8,8 @@ import {
   signTelegram,
   type Family,
   type FakeProvider,
-} from '../../packages/oauth-providers/test/fake-providers.js';
-import type { FakeOidcProvider } from '../../packages/oauth-providers/test/oidc-provider.js';
+} from '../../../../packages/oauth-providers/test/fake-providers.js';
+import type { FakeOidcProvider } from '../../../../packages/oauth-providers/test/oidc-provider.js';
 import { fastHashing, goodPassword, productionEnv, setCookies, signUp } from './auth-helpers.js';
 
 // The reference app's OAuth routes (SPEC.md) against real fake providers on loopback: the whole flow over HTTP,

@@ -1,6 +1,6 @@
 import { manualClock, memoryStore, type ManualClock, type Store } from '@shieldwall/core';
-import { countSealedNotUnder } from '../../examples/reference-app/src/db/sealed.js';
-import type { DatabaseTarget } from '../../examples/reference-app/src/db/open.js';
+import { countSealedNotUnder } from '../../src/db/sealed.js';
+import type { DatabaseTarget } from '../../src/db/open.js';
 import { startTestApp, type TestApp } from '../helpers/reference-app.js';
 import { pgliteTarget } from '../helpers/database.js';
 import { totp } from './captcha-helpers.js';

@@ -1,7 +1,7 @@
 import { manualClock, type ManualClock } from '@shieldwall/core';
 import { listen, type RunningServer } from '@shieldwall/test-utils';
 import { createKeyExchangeClient, type KeyExchangeClient } from '@shieldwall/key-exchange/client';
-import { participationThreshold } from '../../examples/reference-app/src/features/activities.js';
+import { participationThreshold } from '../../src/features/activities.js';
 import { startTestApp, type TestApp } from '../helpers/reference-app.js';
 import { totp } from './captcha-helpers.js';
 import { cookieHeader, fastHashing, goodPassword, setCookies, signUp } from './auth-helpers.js';

@@ -3,10 +3,10 @@ import { memoryStore, type Store } from '@shieldwall/core';
 import { envelopeSealer, parseEnvelope } from '@shieldwall/wallet-crypto';
 import { loadConfig, memoryLogger, type MemoryLogger } from '@shieldwall/reference-app';
 import { pgliteTarget } from '../helpers/database.js';
-import { createServices, type Services } from '../../examples/reference-app/src/services.js';
-import { walletKeyContext } from '../../examples/reference-app/src/features/wallets.js';
-import { memoryWallets } from '../../examples/reference-app/src/wallets/repository.js';
-import { startWalletRotation } from '../../examples/reference-app/src/wallets/rotation.js';
+import { createServices, type Services } from '../../src/services.js';
+import { walletKeyContext } from '../../src/features/wallets.js';
+import { memoryWallets } from '../../src/wallets/repository.js';
+import { startWalletRotation } from '../../src/wallets/rotation.js';
 
 // The app's background re-wrap (docs/guides/kek-rotation.md step 4) on the real services: lock, cursor, stop.
 

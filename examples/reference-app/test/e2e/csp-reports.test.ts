@@ -1,5 +1,5 @@
-import { cspReporterFor } from '../../examples/reference-app/src/features/csp-reports.js';
-import { placeholderGuards } from '../../examples/reference-app/src/guards.js';
+import { cspReporterFor } from '../../src/features/csp-reports.js';
+import { placeholderGuards } from '../../src/guards.js';
 import { memoryStore } from '@shieldwall/core';
 import { startTestApp, type TestApp } from '../helpers/reference-app.js';
 import { cookieHeader, fastHashing, goodPassword, setCookies, signUp } from './auth-helpers.js';

@@ -3,17 +3,13 @@ import request from 'supertest';
 import { errorHandler, memoryStore, notFoundHandler, type Store } from '@shieldwall/core';
 import { envelopeSealer, parseEnvelope } from '@shieldwall/wallet-crypto';
 import { loadConfig, memoryLogger, type MemoryLogger } from '@shieldwall/reference-app';
-import { placeholderGuards } from '../../examples/reference-app/src/guards.js';
+import { placeholderGuards } from '../../src/guards.js';
 import { pgliteTarget } from '../helpers/database.js';
-import { createServices, type Services } from '../../examples/reference-app/src/services.js';
-import { mountWallets, walletKeyContext } from '../../examples/reference-app/src/features/wallets.js';
-import { memoryWallets } from '../../examples/reference-app/src/wallets/repository.js';
-import { memoryUsers, type UserRepository } from '../../examples/reference-app/src/users.js';
-import {
-  checksumAddress,
-  personalMessageDigest,
-  recoverPersonalSigner,
-} from '../../examples/reference-app/src/wallets/keys.js';
+import { createServices, type Services } from '../../src/services.js';
+import { mountWallets, walletKeyContext } from '../../src/features/wallets.js';
+import { memoryWallets } from '../../src/wallets/repository.js';
+import { memoryUsers, type UserRepository } from '../../src/users.js';
+import { checksumAddress, personalMessageDigest, recoverPersonalSigner } from '../../src/wallets/keys.js';
 
 // The wallet feature with the real services, sealer and leak guard, and two stand-in guards in place of the ones
 // other features own: requireAuth reads the user from a header, requireChannel lets plaintext through. The full

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { envelopeSealer } from '@shieldwall/wallet-crypto';
-import { walletKeyContext } from '../../examples/reference-app/src/features/wallets.js';
-import { memoryWallets } from '../../examples/reference-app/src/wallets/repository.js';
-import { recoverPersonalSigner } from '../../examples/reference-app/src/wallets/keys.js';
+import { walletKeyContext } from '../../src/features/wallets.js';
+import { memoryWallets } from '../../src/wallets/repository.js';
+import { recoverPersonalSigner } from '../../src/wallets/keys.js';
 import { startTestApp, type TestApp } from '../helpers/reference-app.js';
 import { cookieHeader, fastHashing, recordingStore, setCookies, signUp } from './auth-helpers.js';
 import { openWebChannel, type ChannelForTests } from './key-exchange-helpers.js';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
-import type { DatabaseTarget } from '../../examples/reference-app/src/db/open.js';
+import type { DatabaseTarget } from '../../src/db/open.js';
 
 // One PGlite per test file (starting one costs seconds of CPU), each app in it on its own fresh schema: apps see
 // only their own rows, and every test still runs the real migrations and SQL.
