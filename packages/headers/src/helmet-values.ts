@@ -11,7 +11,7 @@ import {
   xFrameOptions,
   xPermittedCrossDomainPolicies,
 } from 'helmet';
-import type { FrameOptions } from './presets.js';
+import type { CrossOriginResourcePolicy, FrameOptions } from './presets.js';
 
 type HelmetMiddleware = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
 export type HeaderPair = readonly [name: string, value: string];
@@ -41,9 +41,11 @@ export const helmetValues = {
     record(referrerPolicy({ policy: policy.split(',').map((p) => p.trim()) as never })),
   hsts: (maxAge: number, includeSubDomains: boolean, preload: boolean) =>
     record(strictTransportSecurity({ maxAge, includeSubDomains, preload })),
+  crossOriginResourcePolicy: (policy: CrossOriginResourcePolicy) =>
+    record(crossOriginResourcePolicy({ policy })),
+  // CORP is left out: it is an option of its own (`crossOriginResourcePolicy`).
   extras: () => [
     ...record(crossOriginOpenerPolicy()),
-    ...record(crossOriginResourcePolicy()),
     ...record(originAgentCluster()),
     ...record(xDnsPrefetchControl()),
     ...record(xDownloadOptions()),

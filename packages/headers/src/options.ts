@@ -2,7 +2,7 @@ import type { OptionNames } from '@shieldwall/core';
 import type { CspOptions } from './csp.js';
 import type { HstsOptions } from './hsts.js';
 import type { PermissionsPolicy } from './permissions-policy.js';
-import type { FrameOptions, PresetName, XssProtection } from './presets.js';
+import type { CrossOriginResourcePolicy, FrameOptions, PresetName, XssProtection } from './presets.js';
 
 /**
  * Where CSP reports go. @shieldwall/csp-reporter's `reporter.reporting` has this shape: pass it as is, so the
@@ -40,7 +40,9 @@ export interface SecurityHeadersOptions {
   publicOrigin?: string;
   /** `Permissions-Policy`: feature → allowlist. Defaults to the preset's (`recommended`: camera, microphone, geolocation off). */
   permissionsPolicy?: PermissionsPolicy | false;
-  /** Helmet's other defaults (COOP, CORP, Origin-Agent-Cluster, ...). Defaults to `true` for `recommended`, else `false`. */
+  /** `Cross-Origin-Resource-Policy`: which sites may embed this response. Defaults to the preset's (`recommended`: `same-origin`; else not sent). */
+  crossOriginResourcePolicy?: CrossOriginResourcePolicy | false;
+  /** Helmet's other defaults (COOP, Origin-Agent-Cluster, ...). Defaults to `true` for `recommended`, else `false`. */
   extras?: boolean;
   /** Removes `X-Powered-By`. Defaults to `true`. */
   hidePoweredBy?: boolean;
@@ -58,6 +60,7 @@ export const securityHeadersOptionNames: OptionNames<SecurityHeadersOptions> = {
   reporting: true,
   publicOrigin: true,
   permissionsPolicy: true,
+  crossOriginResourcePolicy: true,
   extras: true,
   hidePoweredBy: true,
 };
@@ -65,7 +68,6 @@ export const securityHeadersOptionNames: OptionNames<SecurityHeadersOptions> = {
 const toExtras = [
   'crossOriginEmbedderPolicy',
   'crossOriginOpenerPolicy',
-  'crossOriginResourcePolicy',
   'originAgentCluster',
   'xDnsPrefetchControl',
   'dnsPrefetchControl',

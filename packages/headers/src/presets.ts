@@ -5,6 +5,7 @@ import type { PermissionsPolicy } from './permissions-policy.js';
 export type PresetName = 'recommended' | 'platform' | 'api';
 export type FrameOptions = 'DENY' | 'SAMEORIGIN';
 export type XssProtection = '0' | '1; mode=block';
+export type CrossOriginResourcePolicy = 'same-origin' | 'same-site' | 'cross-origin';
 
 /** What a preset turns on; every field can be overridden (or turned off with `false`) in the options. */
 export interface Preset {
@@ -18,7 +19,9 @@ export interface Preset {
   /** The CSP must carry a report-uri: `reporting` is required. */
   cspNeedsReporting: boolean;
   permissionsPolicy: PermissionsPolicy | false;
-  /** Helmet's other defaults: COOP, CORP, Origin-Agent-Cluster, X-DNS-Prefetch-Control, X-Download-Options, X-Permitted-Cross-Domain-Policies. */
+  /** `Cross-Origin-Resource-Policy`, or false for none. */
+  crossOriginResourcePolicy: CrossOriginResourcePolicy | false;
+  /** Helmet's other defaults: COOP, Origin-Agent-Cluster, X-DNS-Prefetch-Control, X-Download-Options, X-Permitted-Cross-Domain-Policies. */
   extras: boolean;
 }
 
@@ -47,6 +50,7 @@ export const presets: Readonly<Record<PresetName, Readonly<Preset>>> = Object.fr
     csp: strictDirectives,
     cspNeedsReporting: false,
     permissionsPolicy: { camera: [], microphone: [], geolocation: [] },
+    crossOriginResourcePolicy: 'same-origin',
     extras: true,
   }),
   /** The platform security page (seed 000): exactly its four headers. */
@@ -59,6 +63,7 @@ export const presets: Readonly<Record<PresetName, Readonly<Preset>>> = Object.fr
     csp: false,
     cspNeedsReporting: false,
     permissionsPolicy: false,
+    crossOriginResourcePolicy: false,
     extras: false,
   }),
   /** The API document (seed 002): HSTS with preload, nosniff, SAMEORIGIN, and a CSP with a versioned report-uri. */
@@ -71,6 +76,7 @@ export const presets: Readonly<Record<PresetName, Readonly<Preset>>> = Object.fr
     csp: Object.freeze({ defaultSrc: ["'self'"] }),
     cspNeedsReporting: true,
     permissionsPolicy: false,
+    crossOriginResourcePolicy: false,
     extras: false,
   }),
 });

@@ -94,6 +94,12 @@ export function securityHeaders(options: Readonly<SecurityHeadersOptions> = {}):
   }
   const permissions = pick(options, preset, 'permissionsPolicy');
   if (permissions) headers.push(['Permissions-Policy', permissionsPolicyValue(permissions as never)]);
+  const corp = pick(options, preset, 'crossOriginResourcePolicy');
+  if (corp !== false) {
+    const policies = ['same-origin', 'same-site', 'cross-origin'] as const;
+    const checked = oneOf(packageName, 'crossOriginResourcePolicy', corp, policies, 'same-origin');
+    headers.push(...helmetValues.crossOriginResourcePolicy(checked));
+  }
   if (pick(options, preset, 'extras') === true) headers.push(...helmetValues.extras());
 
   const hstsOptions = pick(options, preset, 'hsts');

@@ -233,6 +233,38 @@ describe('securityHeaders: other options', () => {
     expect(() => securityHeaders({ preset: 'strict' as never })).toThrow(/preset/);
   });
 
+  it('sends Cross-Origin-Resource-Policy: same-origin with recommended, even without extras, and on request elsewhere', async () => {
+    const recommended = await request(appWith({ extras: false })).get('/');
+    expect(recommended.headers['cross-origin-resource-policy']).toBe('same-origin');
+    const platform = await request(appWith({ preset: 'platform' })).get('/');
+    expect(platform.headers['cross-origin-resource-policy']).toBeUndefined();
+    const asked = await request(appWith({ preset: 'platform', crossOriginResourcePolicy: 'same-site' })).get(
+      '/',
+    );
+    expect(asked.headers['cross-origin-resource-policy']).toBe('same-site');
+    // extras no longer carry helmet's own CORP, which would overwrite the option's value
+    const both = await request(appWith({ extras: true, crossOriginResourcePolicy: 'cross-origin' })).get('/');
+    expect(both.headers['cross-origin-resource-policy']).toBe('cross-origin');
+    const off = await request(appWith({ crossOriginResourcePolicy: false })).get('/');
+    expect(off.headers['cross-origin-resource-policy']).toBeUndefined();
+    expect(off.headers['cross-origin-opener-policy']).toBe('same-origin');
+    expect(() => securityHeaders({ crossOriginResourcePolicy: 'same-host' as never })).toThrow(
+      '@shieldwall/headers: option `crossOriginResourcePolicy` is "same-host"; pass one of "same-origin", "same-site", "cross-origin".',
+    );
+  });
+
+  it("expresses default-src 'none' with each directive opened, the nonce going to script-src alone", async () => {
+    const app = appWith({
+      preset: 'platform',
+      csp: { useDefaults: false, directives: { defaultSrc: ["'none'"], imgSrc: ["'self'"] } },
+    });
+    const res = await request(app).get('/');
+    const nonce = (res.body as { nonce: string }).nonce;
+    expect(res.headers['content-security-policy']).toBe(
+      `default-src 'none'; img-src 'self'; frame-ancestors 'none'; script-src 'nonce-${nonce}'`,
+    );
+  });
+
   it('catches app.use(securityHeaders) and does not mutate options', () => {
     expect(() => securityHeaders({ socket: {}, method: 'GET' } as never)).toThrow(/call it first/);
     const options = Object.freeze({
