@@ -23,6 +23,7 @@ function expectPlatformHeaders(headers: Record<string, string | undefined>, fram
   expect(headers['x-xss-protection']).toBe('1; mode=block');
   expect(headers['referrer-policy']).toBe('strict-origin-when-cross-origin');
   expect(headers['x-powered-by']).toBeUndefined();
+  expect(headers['cross-origin-resource-policy']).toBe('same-origin');
   const csp = headers['content-security-policy'] ?? '';
   expect(csp).toContain("default-src 'self'");
   expect(csp).toContain("connect-src 'self'");
