@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import type { DatabaseTarget } from '../../src/db/open.js';
+import { createPGlite } from './pglite-template.js';
 
-// One PGlite per test file (starting one costs seconds of CPU), each app in it on its own fresh schema: apps see
-// only their own rows, and every test still runs the real migrations and SQL.
+// One PGlite per test file (starting one costs seconds of CPU, fewer from the template in pglite-template.ts), each
+// app in it on its own fresh schema: apps see only their own rows, and every test still runs the real migrations
+// and SQL.
 let shared: Promise<PGlite> | undefined;
 let schemas = 0;
 
@@ -14,7 +16,7 @@ if (typeof beforeAll === 'function') {
   // Started once before the file's tests, under its own generous timeout: on a busy machine the WebAssembly
   // start-up alone can take longer than one test's budget.
   beforeAll(async () => {
-    shared ??= PGlite.create();
+    shared ??= createPGlite();
     await shared;
   }, 180_000);
 }
@@ -28,7 +30,7 @@ if (typeof afterAll === 'function') {
 
 /** A fresh, empty schema in this test file's PGlite, for `createServices` / `startTestApp`'s `databaseTarget`. */
 export async function pgliteTarget(): Promise<DatabaseTarget> {
-  shared ??= PGlite.create();
+  shared ??= createPGlite();
   schemas += 1;
   return { kind: 'pglite-shared', pglite: await shared, schema: `app_${schemas}` };
 }
