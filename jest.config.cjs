@@ -29,6 +29,8 @@ module.exports = {
   // Sources import './x.js' (ESM style); in the workspace the file is './x.ts'.
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
+  // Progress lines when the output is not a terminal, and one closing line naming what was skipped and why.
+  reporters: ['default', '<rootDir>/scripts/jest-run-reporter.cjs'],
   testTimeout: 30000,
   maxWorkers: '50%',
 };
