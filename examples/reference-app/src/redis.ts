@@ -1,6 +1,13 @@
 import type { Logger, SendCommand } from '@shieldwall/core';
 import { Cluster } from 'ioredis';
 import { createClient } from 'redis';
+import { reasonOf, redactUrl, StartupProblem } from './startup/problem.js';
+
+/**
+ * How long start-up waits for Redis. Both clients retry for ever by design (a Redis restart must not kill a running
+ * app), so without this bound an unreachable REDIS_URL would hang the start with no word.
+ */
+export const redisStartupTimeoutMs = 5000;
 
 export interface RedisConnection {
   sendCommand: SendCommand;
@@ -31,11 +38,20 @@ export async function connectRedis(
         redisOptions: redisOptionsOf(urls[0]!),
       },
     );
-    client.on('error', onError);
-    await new Promise<void>((resolve, reject) => {
-      client.once('ready', resolve);
-      client.once('end', () => reject(new Error('Redis Cluster closed before it was ready')));
+    let lastError: unknown;
+    client.on('error', (error: Error) => {
+      lastError = error;
+      onError(error);
     });
+    await withinStartup(
+      new Promise<void>((resolve, reject) => {
+        client.once('ready', resolve);
+        client.once('end', () => reject(new Error('Redis Cluster closed before it was ready')));
+      }),
+      () => client.disconnect(),
+      () => lastError,
+      urls,
+    );
     return {
       // Every command goes to the master of its key's slot: a replica may not yet hold a single-use claim or a
       // rotated refresh token its master has just written.
@@ -48,8 +64,17 @@ export async function connectRedis(
   const client = createClient({ url: urls[0]! });
   // node-redis reconnects by itself; commands meanwhile fail through the store's timeout and each package's
   // outage policy, and /readyz reports the store as down.
-  client.on('error', onError);
-  await client.connect();
+  let lastError: unknown;
+  client.on('error', (error: Error) => {
+    lastError = error;
+    onError(error);
+  });
+  await withinStartup(
+    client.connect().then(() => undefined),
+    () => client.destroy(),
+    () => lastError,
+    urls,
+  );
   return {
     sendCommand: (args) => client.sendCommand(args),
     async close() {
@@ -74,4 +99,37 @@ function redisOptionsOf(url: string): {
     ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}),
     ...(parsed.protocol === 'rediss:' ? { tls: {} } : {}),
   };
+}
+
+/** Resolves when `connected` does, or gives up after redisStartupTimeoutMs with a sentence naming REDIS_URL. */
+async function withinStartup(
+  connected: Promise<void>,
+  abandon: () => void,
+  lastError: () => unknown,
+  urls: readonly string[],
+): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), redisStartupTimeoutMs);
+  });
+  let failure: unknown;
+  const outcome = await Promise.race([
+    connected.then(
+      () => 'ready' as const,
+      (error: unknown) => {
+        failure = error;
+        return 'failed' as const;
+      },
+    ),
+    late,
+  ]).finally(() => clearTimeout(timer));
+  if (outcome === 'ready') return;
+  abandon();
+  const cause = failure ?? lastError();
+  const reason = cause === undefined ? 'no answer' : reasonOf(cause);
+  throw new StartupProblem(
+    'REDIS_URL',
+    `REDIS_URL (${urls.map(redactUrl).join(', ')}) cannot be reached (${reason}; tried for ${redisStartupTimeoutMs / 1000} s). Start Redis there, fix REDIS_URL, or unset it to keep the state in memory (one instance only).`,
+    { cause },
+  );
 }

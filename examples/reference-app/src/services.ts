@@ -21,6 +21,7 @@ import { sqlWallets } from './db/wallets.js';
 import { sqlLedger, type Ledger } from './db/ledger.js';
 import { sqlActivities, type Activities } from './db/activities.js';
 import { sqlSealedColumns, type SealedColumn } from './db/sealed.js';
+import { reasonOf, redactUrl, StartupProblem } from './startup/problem.js';
 
 /** Everything the features share. Built once at start; tests pass overrides (clock, logger, fetch, ...). */
 export interface Services {
@@ -72,6 +73,23 @@ export function databaseTargetOf(config: Config): DatabaseTarget {
   return config.pgliteDir ? { kind: 'pglite', dir: config.pgliteDir } : { kind: 'pglite' };
 }
 
+/** A database that cannot be opened at start, as the one sentence the operator needs (naming the variable). */
+function databaseProblem(config: Config, error: unknown): unknown {
+  if (config.databaseUrl)
+    return new StartupProblem(
+      'DATABASE_URL',
+      `DATABASE_URL (${redactUrl(config.databaseUrl)}) cannot be opened (${reasonOf(error)}). Start PostgreSQL there, create the database, fix DATABASE_URL, or unset it to use PGlite under DATA_DIR.`,
+      { cause: error },
+    );
+  if (config.pgliteDir)
+    return new StartupProblem(
+      'DATA_DIR',
+      `DATA_DIR's database (${config.pgliteDir}) cannot be opened (${reasonOf(error)}). Another instance may be using it, or the folder is not writable: stop it, or set DATA_DIR to another folder.`,
+      { cause: error },
+    );
+  return error;
+}
+
 export async function createServices(config: Config, overrides: ServiceOverrides = {}): Promise<Services> {
   const logger = overrides.logger ?? jsonLogger();
   const clock = overrides.clock ?? systemClock;
@@ -102,7 +120,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     database = await openDatabase(overrides.databaseTarget ?? databaseTargetOf(config), logger);
   } catch (error) {
     for (const close of closers.reverse()) await close();
-    throw error;
+    throw databaseProblem(config, error);
   }
   closers.push(() => database.close());
   const now = () => clock.now();

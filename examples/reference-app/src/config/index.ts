@@ -65,6 +65,8 @@ export interface Config {
   mobileAppKeysFile?: string;
   /** E-mail (SMTP_URL, MAIL_FROM), SMS (SMS_PROVIDER, TWILIO_*, SMS_ROUTES) and the outbox (config/messages.ts). */
   messages: MessagesConfig;
+  /** SHUTDOWN_TIMEOUT_MS: how long SIGTERM waits for requests in flight before cutting them (10000). */
+  shutdownTimeoutMs: number;
   /** bcrypt cost: 12 unless BCRYPT_COST says otherwise (4 to 31 outside production, 12 to 31 in production). */
   bcryptCost: number;
 }
@@ -209,6 +211,9 @@ export function loadConfig(env: Env, options: { persistDevSecrets?: boolean } = 
   const databaseTimeoutMs = positiveInt(env, 'DATABASE_TIMEOUT_MS', 5000, problems);
   if (databaseTimeoutMs < 100 || databaseTimeoutMs > 600_000)
     problems.add('DATABASE_TIMEOUT_MS must be a whole number of milliseconds from 100 to 600000');
+  const shutdownTimeoutMs = positiveInt(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, problems);
+  if (shutdownTimeoutMs > 600_000)
+    problems.add('SHUTDOWN_TIMEOUT_MS must be a whole number of milliseconds up to 600000');
   const pgliteDir = nodeEnv === 'test' && env.DATA_DIR === undefined ? undefined : join(dataDir, 'pglite');
 
   const frameOptions = (env.X_FRAME_OPTIONS ?? 'DENY').toUpperCase();
@@ -235,6 +240,7 @@ export function loadConfig(env: Env, options: { persistDevSecrets?: boolean } = 
     ...(pgliteDir !== undefined ? { pgliteDir } : {}),
     databasePoolMax,
     databaseTimeoutMs,
+    shutdownTimeoutMs,
     ...(env.MOBILE_APP_KEYS_FILE ? { mobileAppKeysFile: env.MOBILE_APP_KEYS_FILE } : {}),
     ...(captcha ? { captcha } : {}),
   };
