@@ -15,6 +15,8 @@ export {
 } from './messages/message.js';
 export type { ClaimedMessage, OutboxRecord, OutboxRepository } from './messages/repository.js';
 export { storeOutboxRepository } from './messages/store-repository.js';
+export { sqlOutboxRepository, type SqlOutboxOptions } from './db/outbox.js';
+export { transactionScope, type TransactionScope } from './db/transaction-scope.js';
 export { outboxWorker, type DeliveryRound, type OutboxWorker } from './messages/worker.js';
 export { smtpTransport } from './messages/smtp.js';
 export { twilioSms } from './messages/twilio.js';

@@ -1,6 +1,7 @@
 import type { Clock, Logger } from '@shieldwall/core';
 import type { MessageContent } from './messages/message.js';
 import type { OutboxRepository } from './messages/repository.js';
+import type { TransactionScope } from './db/transaction-scope.js';
 import type { DeliveryRound, OutboxWorker } from './messages/worker.js';
 
 /** A message as it was written to the outbox (kept in memory outside production, for tests and local use). */
@@ -24,6 +25,7 @@ export interface OutboxMessage {
  * twice.
  */
 export interface Outbox {
+  /** Writes the message; inside a transaction of the database's scope, as part of that transaction. */
   send(message: MessageContent): Promise<void>;
   /** Outside production: every message written, newest last. Empty in production (bodies hold codes and links). */
   readonly messages: readonly OutboxMessage[];
@@ -38,6 +40,11 @@ export interface Outbox {
 
 export interface OutboxOptions {
   repository: OutboxRepository;
+  /**
+   * The database's transaction scope: a message sent inside a transaction is delivered only once that commits.
+   * Without one (a repository outside the database), delivery is asked for at once.
+   */
+  scope?: Pick<TransactionScope, 'afterCommit'>;
   worker: OutboxWorker;
   clock: Clock;
   logger: Logger;
@@ -72,14 +79,19 @@ export function createOutbox(options: Readonly<OutboxOptions>): Outbox {
     repository,
     async send(message) {
       const id = await repository.add(message);
-      if (options.record) {
-        messages.push({ ...structuredClone(message), id, sentAt: clock.now() });
-        if (messages.length > recordLimit) messages.shift();
-      }
-      // Deliver soon, after this request's response: the caller never waits on a provider.
-      setImmediate(() => {
-        if (!closed) void runRound().catch(() => {});
-      });
+      const written = () => {
+        if (options.record) {
+          messages.push({ ...structuredClone(message), id, sentAt: clock.now() });
+          if (messages.length > recordLimit) messages.shift();
+        }
+        // Deliver soon, after this request's response: the caller never waits on a provider.
+        setImmediate(() => {
+          if (!closed) void runRound().catch(() => {});
+        });
+      };
+      // Inside a transaction the message exists (for the worker, and for `messages`) only once that commits.
+      if (options.scope) options.scope.afterCommit(written);
+      else written();
     },
     latestTo(to) {
       for (let i = messages.length - 1; i >= 0; i -= 1) if (messages[i]!.to === to) return messages[i];

@@ -109,12 +109,6 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     store = memory;
   }
   const fetchImpl = overrides.fetch ?? globalThis.fetch;
-  let outbox = overrides.outbox;
-  if (!outbox) {
-    const built = outboxFromConfig(config, { store, clock, logger, fetch: fetchImpl });
-    closers.push(() => built.close());
-    outbox = built;
-  }
   let database: Database;
   try {
     database = await openDatabase(overrides.databaseTarget ?? databaseTargetOf(config), logger);
@@ -123,6 +117,13 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     throw databaseProblem(config, error);
   }
   closers.push(() => database.close());
+  let outbox = overrides.outbox;
+  if (!outbox) {
+    const built = outboxFromConfig(config, { database, clock, logger, fetch: fetchImpl });
+    // Closed before the database (closers run in reverse): the round in flight still marks what it sent.
+    closers.push(() => built.close());
+    outbox = built;
+  }
   const now = () => clock.now();
   const wallets = overrides.wallets ?? sqlWallets(database.db);
 
@@ -134,7 +135,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     ...(sendCommand ? { sendCommand } : {}),
     outbox,
     database,
-    users: overrides.users ?? sqlUsers(database.db, now),
+    users: overrides.users ?? sqlUsers(database.db, now, database.scope),
     wallets,
     ledger: sqlLedger(database.db),
     activities: sqlActivities(database.db),

@@ -30,8 +30,12 @@ export interface UserRepository {
   /** `${provider}:${subject}` */
   findByIdentity(identity: string): Promise<User | undefined>;
   findByReferralCode(code: string): Promise<User | undefined>;
-  /** Creates a user with its identities, all or nothing; undefined when the e-mail or an identity is taken. */
-  create(fields: NewUser): Promise<User | undefined>;
+  /**
+   * Creates a user with its identities, all or nothing; undefined when the e-mail or an identity is taken.
+   * `within` runs in the same transaction once the row is written: the outbox messages it sends commit with the
+   * user, and if it throws, nothing is written (the error reaches the caller).
+   */
+  create(fields: NewUser, within?: (user: User) => Promise<void>): Promise<User | undefined>;
   /**
    * Changes a user in one transaction. `identities` adds the ones not yet linked (never removes); `mfa: undefined`
    * unbinds the device. Undefined when there is no such user, or the e-mail or an identity belongs to another.
@@ -75,7 +79,7 @@ export function memoryUsers(now: () => number = Date.now): UserRepository {
     async findByReferralCode(code) {
       return copy(find((user) => user.referralCode === code));
     },
-    async create(fields) {
+    async create(fields, within) {
       const email = fields.email.toLowerCase();
       if (find((user) => user.email === email)) return undefined;
       if (fields.identities?.some((identity) => find((user) => user.identities.includes(identity))))
@@ -88,6 +92,7 @@ export function memoryUsers(now: () => number = Date.now): UserRepository {
         referralCode: newReferralCode(),
         createdAt: now(),
       };
+      if (within) await within(copy(user)!);
       byId.set(user.id, user);
       return copy(user);
     },

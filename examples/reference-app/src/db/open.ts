@@ -6,6 +6,7 @@ import type { Logger } from '@shieldwall/core';
 import { migrateToLatest } from './migrate.js';
 import { pgliteDialect } from './pglite-dialect.js';
 import type { Db } from './schema.js';
+import { transactionScope, type TransactionScope } from './transaction-scope.js';
 import { outagesAsUnavailable } from './unavailable.js';
 
 export type DatabaseTarget =
@@ -19,6 +20,8 @@ export type DatabaseTarget =
 export interface Database {
   db: Db;
   kind: 'postgres' | 'pglite';
+  /** The transaction a change is written in, for the writes that must commit with it (outbox messages). */
+  scope: TransactionScope;
   /** Resolves when the database answers a query; rejects with 503 store_unavailable otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -84,6 +87,7 @@ export async function openDatabase(target: DatabaseTarget, logger: Logger): Prom
   return {
     db,
     kind,
+    scope: transactionScope(db),
     async ping() {
       await sql`select 1`.execute(db);
     },

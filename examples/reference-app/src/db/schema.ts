@@ -62,6 +62,23 @@ export interface LedgerEntriesTable {
   occurred_at: Date;
 }
 
+export interface OutboxMessagesTable {
+  id: string;
+  channel: 'email' | 'sms';
+  recipient: string;
+  state: Generated<'pending' | 'sent' | 'dead'>;
+  attempts: Generated<number>;
+  due_at: Date;
+  created_at: Date;
+  /** The rendered message (MessageContent) while pending; null once sent or dead. */
+  content: unknown;
+  lease_owner: string | null;
+  lease_until: Date | null;
+  last_error: string | null;
+  provider_id: string | null;
+  finished_at: Date | null;
+}
+
 export interface Tables {
   users: UsersTable;
   user_identities: UserIdentitiesTable;
@@ -70,6 +87,7 @@ export interface Tables {
   activities: ActivitiesTable;
   activity_participants: ActivityParticipantsTable;
   ledger_entries: LedgerEntriesTable;
+  outbox_messages: OutboxMessagesTable;
 }
 
 export type Db = Kysely<Tables>;

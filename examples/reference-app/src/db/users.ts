@@ -4,6 +4,7 @@ import { newReferralCode, type NewUser, type User, type UserRepository } from '.
 import type { Db, Tables, UsersTable } from './schema.js';
 import { isUuid } from './ids.js';
 import { kekIdOf } from './sealed.js';
+import { transactionScope, type TransactionScope } from './transaction-scope.js';
 
 /** PostgreSQL's unique_violation: the constraint, not a JavaScript check, decides who got the e-mail. */
 export const isUniqueViolation = (error: unknown): boolean =>
@@ -109,17 +110,24 @@ class Refused extends Error {}
  * Users on PostgreSQL (or PGlite): e-mail uniqueness, identity uniqueness and referral codes are constraints, so
  * two concurrent registrations of one address leave one row, and two sign-ins of one provider identity one account.
  */
-export function sqlUsers(db: Db, now: () => number = Date.now): UserRepository {
+export function sqlUsers(
+  db: Db,
+  now: () => number = Date.now,
+  scope: TransactionScope = transactionScope(db),
+): UserRepository {
   const one = async (query: ReturnType<typeof selectUsers>): Promise<User | undefined> => {
     const row: UserRow | undefined = await query.executeTakeFirst();
     return row ? toUser(row) : undefined;
   };
 
-  async function insertUser(fields: NewUser): Promise<User | undefined> {
+  async function insertUser(
+    fields: NewUser,
+    within?: (user: User) => Promise<void>,
+  ): Promise<User | undefined> {
     const id = randomUUID();
     const at = new Date(now());
     try {
-      return await db.transaction().execute(async (tx) => {
+      return await scope.transaction(async (tx) => {
         await tx
           .insertInto('users')
           .values({
@@ -133,13 +141,16 @@ export function sqlUsers(db: Db, now: () => number = Date.now): UserRepository {
           })
           .execute();
         if (fields.identities && !(await linkIdentities(tx, id, fields.identities, at))) throw new Refused();
-        return one(selectUsers(tx).where('u.id', '=', id));
+        const user = await one(selectUsers(tx).where('u.id', '=', id));
+        // In this transaction: what `within` writes through the scope (the verification e-mail) commits with the row.
+        if (user && within) await within(user);
+        return user;
       });
     } catch (error) {
       if (error instanceof Refused) return undefined;
       if (isUniqueViolation(error)) {
         // A referral code collision (50 bits: rare) is worth one more try; a taken e-mail or identity is not.
-        if (constraintOf(error).includes('referral_code')) return insertUser(fields);
+        if (constraintOf(error).includes('referral_code')) return insertUser(fields, within);
         return undefined;
       }
       throw error;

@@ -56,8 +56,9 @@ export const mountAuth: Feature = async (app, services, guards) => {
   // a parsed body) these routes parse small JSON bodies themselves.
   const json = express.json({ limit: '16kb' });
 
-  // Mail is sent after the answer, so the response time does not tell whether an account exists (SPEC.md: 202
-  // whether or not the e-mail exists). Failures are logged; the client has its answer already.
+  // The reset mail is written after the answer, so the response time does not tell whether an account exists
+  // (SPEC.md: 202 whether or not the e-mail exists). Failures are logged; the client has its answer already.
+  // Registration writes its mail before answering, on both paths (new or taken address): one outbox row each.
   const afterResponse = async (what: string, work: () => Promise<void>): Promise<void> => {
     try {
       await work();
@@ -99,16 +100,19 @@ export const mountAuth: Feature = async (app, services, guards) => {
       // Hash first, whether or not the address is taken: both paths cost the same and answer the same, so the
       // response does not reveal who has an account.
       const passwordHash = await hasher.hash(password);
-      const user = await users.create({
-        email,
-        passwordHash,
-        emailVerified: false,
-        ...(referrer ? { referredBy: referrer.id } : {}),
-      });
-      res.status(202).json({ status: 'verification_sent' });
-      await afterResponse('verification mail', () =>
-        user ? verifications.issue(user) : sendAlreadyRegistered(services, email.toLowerCase()),
+      // The verification e-mail is written in the transaction that creates the user: both or neither.
+      const user = await users.create(
+        {
+          email,
+          passwordHash,
+          emailVerified: false,
+          ...(referrer ? { referredBy: referrer.id } : {}),
+        },
+        (created) => verifications.issue(created),
       );
+      // An address that is taken gets a notice instead (no change is written, so it is an outbox row of its own).
+      if (!user) await sendAlreadyRegistered(services, email.toLowerCase());
+      res.status(202).json({ status: 'verification_sent' });
     },
   );
 

@@ -1,10 +1,11 @@
-import type { Clock, Logger, Store } from '@shieldwall/core';
+import type { Clock, Logger } from '@shieldwall/core';
 import type { Config } from '../config/index.js';
+import type { Database } from '../db/open.js';
+import { sqlOutboxRepository } from '../db/outbox.js';
 import { createOutbox, type Outbox } from '../outbox.js';
 import { fileTransports, memoryTransports } from './local-transports.js';
 import type { MailTransport, SmsSender } from './message.js';
 import { smtpTransport } from './smtp.js';
-import { storeOutboxRepository } from './store-repository.js';
 import { twilioSms } from './twilio.js';
 import { outboxWorker } from './worker.js';
 
@@ -18,7 +19,7 @@ const loopback = (host: string): boolean =>
  */
 export function outboxFromConfig(
   config: Config,
-  deps: { store: Store; clock: Clock; logger: Logger; fetch: typeof fetch },
+  deps: { database: Database; clock: Clock; logger: Logger; fetch: typeof fetch },
 ): Outbox {
   const settings = config.messages;
   // Production never prints a message: its configuration requires real transports for everything it sends.
@@ -47,7 +48,7 @@ export function outboxFromConfig(
       ...(baseUrl ? { baseUrl } : {}),
     });
   }
-  const repository = storeOutboxRepository(deps.store, { clock: deps.clock });
+  const repository = sqlOutboxRepository(deps.database.db, deps.database.scope, { clock: deps.clock });
   const worker = outboxWorker({
     repository,
     mail,
@@ -57,6 +58,7 @@ export function outboxFromConfig(
   });
   const outbox = createOutbox({
     repository,
+    scope: deps.database.scope,
     worker,
     clock: deps.clock,
     logger: deps.logger,

@@ -19,8 +19,9 @@ const forever = 10 * 365 * 24 * 3600_000;
 const missingGraceMs = 30_000;
 
 /**
- * The outbox on core's store (memory, or Redis when instances share it), until the app's PostgreSQL schema holds
- * it. Messages are numbered by an atomic counter and kept as `outbox:m:<n>`; the scan starts after `outbox:low`,
+ * The outbox on core's store (memory, or Redis when instances share it): for a deployment of the worker without the
+ * app's database, and for tests of the transports and the worker. The app itself keeps its outbox in the database
+ * (db/outbox.ts), where a message joins the transaction of the change that causes it; the store cannot. Messages are numbered by an atomic counter and kept as `outbox:m:<n>`; the scan starts after `outbox:low`,
  * the highest number below which every message is finished. A claim is `setIfAbsent` of `outbox:l:<n>` with the
  * lease as its TTL, then a second read of the record, so a message finished by another worker in between is not
  * sent again.

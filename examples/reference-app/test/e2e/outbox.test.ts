@@ -1,5 +1,6 @@
-import { manualClock, memoryStore, redisStore, type ManualClock, type Store } from '@shieldwall/core';
-import { connectRedis, describeWithRedis, uniquePrefix, type ConnectedRedis } from '@shieldwall/test-utils';
+import { manualClock, memoryStore, type ManualClock, type Store } from '@shieldwall/core';
+import type { DatabaseTarget } from '../../examples/reference-app/src/db/open.js';
+import { freshPostgresDatabase, pgliteTarget, reachablePostgres } from '../helpers/database.js';
 import { startTestApp, type TestApp } from '../helpers/reference-app.js';
 import { fastHashing, goodPassword } from './auth-helpers.js';
 import { startSmtp, startTwilio, type LoopbackSmtp, type LoopbackTwilio } from './messages-helpers.js';
@@ -14,8 +15,15 @@ interface Cluster {
   close(): Promise<void>;
 }
 
-/** Two app instances sharing one store (so one outbox), SMTP and Twilio on loopback, delivery rounds run by hand. */
-async function startCluster(store: Store, clock: ManualClock): Promise<Cluster> {
+/**
+ * Two app instances sharing one database (so one outbox table) and one store, SMTP and Twilio on loopback,
+ * delivery rounds run by hand.
+ */
+async function startCluster(
+  store: Store,
+  clock: ManualClock,
+  databaseTarget: DatabaseTarget,
+): Promise<Cluster> {
   const smtp = await startSmtp();
   const twilio = await startTwilio();
   const env = {
@@ -29,7 +37,10 @@ async function startCluster(store: Store, clock: ManualClock): Promise<Cluster> 
     TWILIO_BASE_URL: twilio.url,
     OUTBOX_POLL_MS: '0',
   };
-  const apps = [await startTestApp(env, { store, clock }), await startTestApp(env, { store, clock })];
+  const apps = [
+    await startTestApp(env, { store, clock, databaseTarget }),
+    await startTestApp(env, { store, clock, databaseTarget }),
+  ];
   return {
     apps,
     smtp,
@@ -83,24 +94,34 @@ function expectExactlyOnce(cluster: Cluster, emails: string[], phones: string[])
   expect(cluster.twilio.delivered()).toHaveLength(phones.length);
 }
 
-function outboxSuite(
-  name: string,
-  makeStore: (clock: ManualClock) => Promise<{ store: Store; close(): Promise<void> }>,
-) {
+interface SharedDatabase {
+  target: DatabaseTarget;
+  close(): Promise<void>;
+}
+
+function outboxSuite(name: string, makeDatabase: () => Promise<SharedDatabase | undefined>) {
   describe(name, () => {
-    let cluster: Cluster;
-    let storeHandle: { store: Store; close(): Promise<void> };
+    let cluster: Cluster | undefined;
+    let store: Store;
+    let database: SharedDatabase | undefined;
     beforeEach(async () => {
       const clock = manualClock(Date.now());
-      storeHandle = await makeStore(clock);
-      cluster = await startCluster(storeHandle.store, clock);
-    });
+      store = memoryStore({ clock });
+      database = await makeDatabase();
+      cluster = database ? await startCluster(store, clock, database.target) : undefined;
+    }, 60_000);
     afterEach(async () => {
-      await cluster.close();
-      await storeHandle.close();
+      await cluster?.close();
+      await database?.close();
+      await store.close();
     });
+    const it = (title: string, test: (cluster: Cluster) => Promise<void>) =>
+      global.it(title, async () => {
+        if (!cluster) return console.warn(`SKIPPED (${name}): ${title}`);
+        await test(cluster);
+      });
 
-    it('with both providers down for a while, then back, delivers every message exactly once', async () => {
+    it('with both providers down for a while, then back, delivers every message exactly once', async (cluster) => {
       cluster.smtp.down = true;
       cluster.twilio.reply = () => ({ status: 503, json: { code: 20503 } });
       const { emails, phones } = await writeMessages(cluster, 8);
@@ -122,7 +143,7 @@ function outboxSuite(
       expectExactlyOnce(cluster, emails, phones);
     });
 
-    it('two instances delivering at once never send one message twice', async () => {
+    it('two instances delivering at once never send one message twice', async (cluster) => {
       const { emails, phones } = await writeMessages(cluster, 10);
       await deliverEverything(cluster);
       expectExactlyOnce(cluster, emails, phones);
@@ -133,7 +154,7 @@ function outboxSuite(
       expect(sentBy.reduce((a, b) => a + b)).toBe(emails.length + phones.length);
     });
 
-    it('answers the request while the provider hangs: the route never waits on delivery', async () => {
+    it('answers the request while the provider hangs: the route never waits on delivery', async (cluster) => {
       const [a] = cluster.apps as [TestApp, TestApp];
       cluster.twilio.reply = () => 'hang';
       await a.request.post('/api/otp/sms').send({ phone: '+447700900999' }).expect(202);
@@ -148,7 +169,7 @@ function outboxSuite(
       expect(cluster.twilio.delivered().map((r) => r.form.To)).toEqual(['+447700900999']);
     });
 
-    it('a registration on one instance is delivered once, with the link, whichever instance runs the worker', async () => {
+    it('a registration on one instance is delivered once, with the link, whichever instance runs the worker', async (cluster) => {
       const [a, b] = cluster.apps as [TestApp, TestApp];
       await a.request
         .post('/api/auth/register')
@@ -161,24 +182,23 @@ function outboxSuite(
   });
 }
 
-outboxSuite('outbox: two app instances sharing a memory store', async (clock) => {
-  const store = memoryStore({ clock });
-  return { store, close: () => store.close() };
-});
+outboxSuite('outbox: two app instances on one PGlite schema', async () => ({
+  target: await pgliteTarget(),
+  close: async () => {},
+}));
 
-describeWithRedis('outbox on Redis', () => {
-  outboxSuite('outbox: two app instances sharing Redis', async () => {
-    const redis: ConnectedRedis = await connectRedis();
-    const prefix = uniquePrefix('outbox');
-    const store = redisStore({ sendCommand: redis.sendCommand, prefix });
-    return {
-      store,
-      async close() {
-        // The outbox's counter and records live for days: remove this run's keys from the shared server.
-        const keys = await redis.client.keys(`${prefix}*`);
-        if (keys.length > 0) await redis.client.del(keys);
-        await redis.close();
-      },
-    };
-  });
+let server: string | undefined;
+beforeAll(async () => {
+  server = await reachablePostgres();
+  if (!server)
+    console.warn('SKIPPED: outbox on PostgreSQL (set DATABASE_URL to a reachable server to run it)');
+}, 60_000);
+
+outboxSuite('outbox: two app instances on one PostgreSQL database', async () => {
+  if (!server) return undefined;
+  const fresh = await freshPostgresDatabase(server);
+  return {
+    target: { kind: 'postgres', url: fresh.url, poolMax: 4, timeoutMs: 5000 },
+    close: () => fresh.drop(),
+  };
 });

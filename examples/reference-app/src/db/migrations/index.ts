@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely/migration';
 import { initial } from './0001-initial.js';
+import { outbox } from './0002-outbox.js';
 
 /**
  * Every migration, in order. Names sort as they apply; a released migration is never edited, only followed by a
@@ -7,4 +8,5 @@ import { initial } from './0001-initial.js';
  */
 export const migrations: Record<string, Migration> = {
   '0001-initial': initial,
+  '0002-outbox': outbox,
 };
