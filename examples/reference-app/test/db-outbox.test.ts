@@ -10,7 +10,7 @@ import {
   pgliteTarget,
   reachablePostgres,
   type FreshDatabase,
-} from '../../../test/helpers/database.js';
+} from './helpers/database.js';
 
 // The outbox table (migration 0002) on PGlite and on the real PostgreSQL: two workers, each with its own
 // connection(s) to one database, claim with FOR UPDATE SKIP LOCKED and a lease.

@@ -1,5 +1,5 @@
 import { manualClock, memoryStore, type ManualClock, type Store } from '@shieldwall/core';
-import type { DatabaseTarget } from '../../examples/reference-app/src/db/open.js';
+import type { DatabaseTarget } from '../../src/db/open.js';
 import { freshPostgresDatabase, pgliteTarget, reachablePostgres } from '../helpers/database.js';
 import { startTestApp, type TestApp } from '../helpers/reference-app.js';
 import { fastHashing, goodPassword } from './auth-helpers.js';
