@@ -47,6 +47,12 @@ function postgresPool(target: Extract<DatabaseTarget, { kind: 'postgres' }>, log
   });
   // An idle connection that dies (restart, failover) is dropped from the pool; the next query opens a new one.
   pool.on('error', (error) => logger.warn('database connection lost', { error: error.message }));
+  // A connection lost while checked out (a query in flight: the outbox worker's poll, a request) emits 'error' on
+  // its client, where the pool listens only while it is idle: without this listener that is an uncaught exception
+  // that ends the process. The query itself fails (503 store_unavailable) and the client is discarded on release.
+  pool.on('connect', (client) =>
+    client.on('error', (error) => logger.warn('database connection lost', { error: error.message })),
+  );
   return pool;
 }
 
