@@ -40,7 +40,7 @@ const pkg = {
       './package.json': './package.json',
     },
   },
-  scripts: { build: 'tsup --config ../../tsup.config.ts' },
+  scripts: { build: 'tsup --config ../../tsup.config.ts', prepack: 'node ../../scripts/build-if-stale.mjs' },
   engines: { node: '>=20.19' },
   peerDependencies: { express: '>=4.21' },
   peerDependenciesMeta: { express: { optional: false } },
