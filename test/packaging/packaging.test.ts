@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { packAll } from './pack-all';
 
 // Test what we publish: pack every public package as npm would receive it (pnpm applies publishConfig), install
 // the tarballs into throwaway projects, and import each one from CommonJS, from ESM and from type-checked
@@ -8,7 +9,6 @@ import { join } from 'node:path';
 
 const root = join(__dirname, '..', '..');
 const work = join(__dirname, '.work');
-const pnpm = ['--yes', JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).packageManager as string];
 const bin = (name: string) => join(root, 'node_modules', '.bin', name);
 
 interface Packed {
@@ -26,35 +26,21 @@ function run(cmd: string, args: string[], cwd: string): string {
   });
 }
 
-function publicPackages(): Array<{ dir: string; name: string; subpaths: string[] }> {
-  return readdirSync(join(root, 'packages'))
-    .map((dir) => ({
-      dir: join(root, 'packages', dir),
-      pkg: JSON.parse(readFileSync(join(root, 'packages', dir, 'package.json'), 'utf8')),
-    }))
-    .filter(({ pkg }) => !pkg.private)
-    .map(({ dir, pkg }) => ({
-      dir,
-      name: pkg.name as string,
-      subpaths: Object.keys(pkg.publishConfig.exports as Record<string, unknown>).filter(
-        (p) => p !== './package.json',
-      ),
-    }));
+function subpathsOf(dir: string): string[] {
+  const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+    publishConfig: { exports: Record<string, unknown> };
+  };
+  return Object.keys(pkg.publishConfig.exports).filter((p) => p !== './package.json');
 }
 
 describe('packed packages', () => {
   const packed: Packed[] = [];
   const consumer = join(work, 'consumer');
 
-  beforeAll(() => {
+  beforeAll(async () => {
     rmSync(work, { recursive: true, force: true });
-    mkdirSync(join(work, 'tarballs'), { recursive: true });
-    run('npx', [...pnpm, '-r', '--filter', './packages/**', 'build'], root);
-    for (const { dir, name, subpaths } of publicPackages()) {
-      const out = run('npx', [...pnpm, 'pack', '--pack-destination', join(work, 'tarballs')], dir)
-        .trim()
-        .split('\n');
-      packed.push({ name, tarball: out[out.length - 1]!.trim(), subpaths });
+    for (const { name, tarball, dir } of await packAll(join(work, 'tarballs'))) {
+      packed.push({ name, tarball, subpaths: subpathsOf(dir) });
     }
     mkdirSync(consumer, { recursive: true });
     writeFileSync(
@@ -81,6 +67,18 @@ describe('packed packages', () => {
 
   it('packs every public package', () => {
     expect(packed.length).toBeGreaterThanOrEqual(11);
+  });
+
+  it('packs package.json files without devDependencies or workspace scripts', () => {
+    for (const { name, tarball } of packed) {
+      const manifest = JSON.parse(run('tar', ['-xzOf', tarball, 'package/package.json'], work)) as Record<
+        string,
+        unknown
+      >;
+      expect({ name, devDependencies: manifest.devDependencies, scripts: manifest.scripts }).toEqual({
+        name,
+      });
+    }
   });
 
   it('imports every entry point from CommonJS and ESM with the same named exports', () => {
