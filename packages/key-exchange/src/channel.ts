@@ -93,7 +93,7 @@ export function channelMiddleware(ctx: KeyExchangeContext, required: boolean): R
     res.locals.keyExchange = info;
     encryptJsonResponses(ctx, res, next, key, record.id, header);
     next();
-  });
+  }, ctx.refuse);
 }
 
 /** Replaces `res.json` so that the route's JSON answer leaves sealed under the channel key, bound to this request. */

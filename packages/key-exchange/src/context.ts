@@ -1,4 +1,4 @@
-import type { Clock, Logger, Store } from '@shieldwall/core';
+import type { Clock, Logger, Refuse, Store } from '@shieldwall/core';
 import type { AppVersionRegistry } from './app-versions.js';
 import type { Channels } from './channels.js';
 import type { Csrf } from './csrf.js';
@@ -18,6 +18,8 @@ export interface KeyExchangeContext {
   maxBodyBytes: number;
   maxJsonDepth: number;
   channelTtlMs: number;
+  /** Answers a refusal (the envelope or the user's `onRefused`); anything else goes to `next`. */
+  refuse: Refuse;
 }
 
 /** What the channel middleware leaves in `res.locals.keyExchange` for route handlers. */

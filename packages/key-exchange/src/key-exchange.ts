@@ -6,11 +6,13 @@ import {
   memoryStore,
   positiveInteger,
   prefixedStore,
+  refusals,
   silentLogger,
   systemClock,
   wrapAsync,
   type Clock,
   type Logger,
+  type OnRefused,
   type OptionNames,
   type Store,
 } from '@shieldwall/core';
@@ -86,6 +88,12 @@ export interface KeyExchangeOptions {
   maxJsonDepth?: number;
   /** Mobile app versions and their keys. Defaults to none (every mobile handshake gets `unknown_app_version`). */
   appVersions?: AppVersionsConfig;
+  /**
+   * Takes over the refusals (400 `invalid_envelope`, 403 `csrf_invalid`, 413, 415, 426 `upgrade_required`, ...):
+   * `(error, req, res, next)` with `error.status` and `error.code`. Defaults to sending the JSON envelope, so no
+   * error handler is needed; call `next(error)` to hand them to yours.
+   */
+  onRefused?: OnRefused;
 }
 
 const optionNames: OptionNames<KeyExchangeOptions> = {
@@ -108,6 +116,7 @@ const optionNames: OptionNames<KeyExchangeOptions> = {
   maxBodyBytes: true,
   maxJsonDepth: true,
   appVersions: true,
+  onRefused: true,
 };
 
 export interface KeyExchange {
@@ -137,7 +146,12 @@ export interface KeyExchange {
 /** The key exchange of DESIGN.md: CSRF tokens in pages, rotating RSA keys, per-app-version keys, the AES channel. */
 export function keyExchange(options: Readonly<KeyExchangeOptions> = {}): KeyExchange {
   checkOptionNames(packageName, 'keyExchange()', options, optionNames, {
-    hints: { origins: 'allowedOrigins', secrets: 'csrfSecrets', keySize: 'modulusLength' },
+    hints: {
+      origins: 'allowedOrigins',
+      secrets: 'csrfSecrets',
+      keySize: 'modulusLength',
+      handler: 'onRefused',
+    },
   });
   if (options.store && !options.sealer) {
     throw configError(
@@ -196,6 +210,7 @@ export function keyExchange(options: Readonly<KeyExchangeOptions> = {}): KeyExch
     );
   }
 
+  const refuse = refusals(packageName, options.onRefused);
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
   const store = prefixedStore(options.store ?? memoryStore({ clock }), 'kx:');
@@ -240,6 +255,7 @@ export function keyExchange(options: Readonly<KeyExchangeOptions> = {}): KeyExch
     maxBodyBytes,
     maxJsonDepth,
     channelTtlMs,
+    refuse,
   };
 
   const requireChannel = channelMiddleware(ctx, true);
@@ -254,16 +270,16 @@ export function keyExchange(options: Readonly<KeyExchangeOptions> = {}): KeyExch
     csrfToken: wrapAsync(async function keyExchangeCsrfToken(req, res, next) {
       res.locals.csrfToken = await csrf.issue(req, res);
       next();
-    }),
+    }, refuse),
     requireCsrf: wrapAsync(async function keyExchangeRequireCsrf(req, res, next) {
       await csrf.verify(req, res);
       next();
-    }),
+    }, refuse),
     publicKey: wrapAsync(async function keyExchangePublicKey(_req, res) {
       const key = await ring.current();
       res.setHeader('Cache-Control', 'no-store');
       res.json(key);
-    }),
+    }, refuse),
     sessionKey: sessionKeyHandler(ctx),
     channel: (channelOptions = {}) =>
       channelOptions.required === false ? channelMiddleware(ctx, false) : requireChannel,

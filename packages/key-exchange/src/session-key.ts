@@ -90,5 +90,5 @@ export function sessionKeyHandler(ctx: KeyExchangeContext): RequestHandler {
     res.setHeader('Content-Type', 'application/jose');
     res.setHeader('Cache-Control', 'no-store');
     res.end(proof);
-  });
+  }, ctx.refuse);
 }
