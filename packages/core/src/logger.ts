@@ -3,6 +3,8 @@
  * of glue. Fields never carry secrets: packages log ids and codes, never tokens, keys, passwords or codes.
  */
 export interface Logger {
+  /** Optional: expected refusals (a failed CAPTCHA, a denied sign-in) are told here, never above it. */
+  debug?(message: string, fields?: Record<string, unknown>): void;
   info(message: string, fields?: Record<string, unknown>): void;
   warn(message: string, fields?: Record<string, unknown>): void;
   error(message: string, fields?: Record<string, unknown>): void;
