@@ -9,6 +9,7 @@ import {
   positiveInteger,
   prefixedStore,
   readChallengeAnswer,
+  refusals,
   checkOptionNames,
   ShieldwallError,
   silentLogger,
@@ -17,6 +18,7 @@ import {
   wrapAsync,
   type Clock,
   type Logger,
+  type OnRefused,
   type Store,
   type OptionNames,
 } from '@shieldwall/core';
@@ -42,6 +44,7 @@ const optionNames: OptionNames<CaptchaGateOptions> = {
   subject: true,
   logger: true,
   clock: true,
+  onRefused: true,
 };
 
 export type ProviderDownPolicy = 'challenge' | 'block' | 'allow';
@@ -95,6 +98,12 @@ export interface CaptchaGateOptions {
   logger?: Logger;
   /** Defaults to the system clock. */
   clock?: Clock;
+  /**
+   * Takes over the refusals (403 `verification_required` with its challenge, 403 `captcha_failed`, the code checks' 400/403/429): `(error, req, res, next)` with `error.status`, `error.code` and
+   * `error.details`. Defaults to sending the JSON envelope, so no error handler is needed; call `next(error)` to
+   * hand them to yours.
+   */
+  onRefused?: OnRefused;
 }
 
 export interface CaptchaGate {
@@ -144,7 +153,7 @@ const defaultSubject = (req: IncomingMessage): string => `ip:${getClientInfo(req
  */
 export function captchaGate(options: Readonly<CaptchaGateOptions>): CaptchaGate {
   checkOptionNames(packageName, 'captchaGate()', options, optionNames, {
-    hints: { secret: 'verifier', score: 'threshold', minScore: 'threshold' },
+    hints: { secret: 'verifier', score: 'threshold', minScore: 'threshold', handler: 'onRefused' },
   });
   if (!options || typeof options.verifier?.verify !== 'function') {
     throw configError(
@@ -208,6 +217,7 @@ export function captchaGate(options: Readonly<CaptchaGateOptions>): CaptchaGate 
   const subjectOf = options.subject ?? defaultSubject;
   const logger = options.logger ?? silentLogger;
   const clock = options.clock ?? systemClock;
+  const refuse = refusals(packageName, options.onRefused);
   const seen = prefixedStore(options.store, 'captcha-gate:token:');
   const replayTtlMs = maxTokenAgeMs + clockSkewMs;
 
@@ -306,7 +316,7 @@ export function captchaGate(options: Readonly<CaptchaGateOptions>): CaptchaGate 
       }
 
       if (stepUpOn === 'score' && !codeWorthy.has(reason)) {
-        logger.info('captcha-gate: refused', { action, reason, provider: verifier.provider });
+        logger.debug?.('captcha-gate: refused', { action, reason, provider: verifier.provider });
         throw new ShieldwallError(
           403,
           'captcha_failed',
@@ -322,7 +332,7 @@ export function captchaGate(options: Readonly<CaptchaGateOptions>): CaptchaGate 
       });
       const challenge = await challenges.issue(context);
       throw verificationRequired(challenge, 'Enter the verification code we sent to continue.');
-    });
+    }, refuse);
   }
 
   return { require, challengeProvider: challenges };

@@ -6,10 +6,12 @@ import {
   constantTimeEqual,
   positiveInteger,
   prefixedStore,
+  refusals,
   ShieldwallError,
   systemClock,
   wrapAsync,
   type Clock,
+  type OnRefused,
   type OptionNames,
   type Store,
 } from '@shieldwall/core';
@@ -35,6 +37,12 @@ export interface MfaDevicesOptions {
   failureWindowMs?: number;
   /** Defaults to the system clock. */
   clock?: Clock;
+  /**
+   * Takes over the refusals (`requireBoundDevice`'s 403 `mfa_device_required` and 429 `mfa_attempts_exceeded`): `(error, req, res, next)` with `error.status`, `error.code` and
+   * `error.details`. Defaults to sending the JSON envelope, so no error handler is needed; call `next(error)` to
+   * hand them to yours.
+   */
+  onRefused?: OnRefused;
 }
 
 const mfaOptionNames: OptionNames<MfaDevicesOptions> = {
@@ -44,6 +52,7 @@ const mfaOptionNames: OptionNames<MfaDevicesOptions> = {
   maxFailures: true,
   failureWindowMs: true,
   clock: true,
+  onRefused: true,
 };
 
 export interface Enrollment {
@@ -99,7 +108,7 @@ const deviceRequired = () =>
  * comes from that device with the id and a current code, each code usable once. See the README's threat model.
  */
 export function mfaDevices(options: Readonly<MfaDevicesOptions>): MfaDevices {
-  checkOptionNames(packageName, 'mfaDevices()', options, mfaOptionNames);
+  checkOptionNames(packageName, 'mfaDevices()', options, mfaOptionNames, { hints: { handler: 'onRefused' } });
   if (typeof options?.store !== 'object' || options.store === null) {
     throw configError(packageName, 'store', options?.store, 'pass a Store (memoryStore() or redisStore()).');
   }
@@ -112,6 +121,7 @@ export function mfaDevices(options: Readonly<MfaDevicesOptions>): MfaDevices {
   const maxFailures = positiveInteger(packageName, 'maxFailures', options.maxFailures, 5);
   const failureWindowMs = positiveInteger(packageName, 'failureWindowMs', options.failureWindowMs, 900_000);
   const clock = options.clock ?? systemClock;
+  const refuse = refusals(packageName, options.onRefused);
 
   async function assertNotLocked(userId: string): Promise<void> {
     const failures = Number((await store.get(`fail:${userId}`)) ?? 0);
@@ -233,7 +243,7 @@ export function mfaDevices(options: Readonly<MfaDevicesOptions>): MfaDevices {
           typeof code === 'string' ? code : undefined,
         );
         next();
-      });
+      }, refuse);
     },
   };
   return devices;

@@ -2,8 +2,10 @@ import type { Request, RequestHandler, Response } from 'express';
 import {
   checkOptionNames,
   configError,
+  refusals,
   ShieldwallError,
   wrapAsync,
+  type OnRefused,
   type OptionNames,
 } from '@shieldwall/core';
 import { packageName } from './constants.js';
@@ -18,9 +20,20 @@ export interface ParticipationOptions {
   threshold: number;
   /** The figure's name in the refusal's details, for clients. Defaults to `'recentVolume'`. */
   metric?: string;
+  /**
+   * Takes over the refusals (403 `participation_threshold_not_met`): `(error, req, res, next)` with `error.status`, `error.code` and
+   * `error.details`. Defaults to sending the JSON envelope, so no error handler is needed; call `next(error)` to
+   * hand them to yours.
+   */
+  onRefused?: OnRefused;
 }
 
-const optionNames: OptionNames<ParticipationOptions> = { figure: true, threshold: true, metric: true };
+const optionNames: OptionNames<ParticipationOptions> = {
+  figure: true,
+  threshold: true,
+  metric: true,
+  onRefused: true,
+};
 
 /**
  * 002's participation threshold for signed-in users: 403 `participation_threshold_not_met` (details: `metric`,
@@ -28,7 +41,7 @@ const optionNames: OptionNames<ParticipationOptions> = { figure: true, threshold
  */
 export function requireParticipation(options: Readonly<ParticipationOptions>): RequestHandler {
   checkOptionNames(packageName, 'requireParticipation()', options, optionNames, {
-    hints: { min: 'threshold', minimum: 'threshold' },
+    hints: { min: 'threshold', minimum: 'threshold', handler: 'onRefused' },
   });
   if (typeof options?.figure !== 'function') {
     throw configError(packageName, 'figure', options?.figure, 'pass a function (req, res) => number.');
@@ -39,6 +52,7 @@ export function requireParticipation(options: Readonly<ParticipationOptions>): R
     throw configError(packageName, 'threshold', threshold, 'pass a number of zero or more.');
   }
   const metric = options.metric ?? 'recentVolume';
+  const refuse = refusals(packageName, options.onRefused);
   return wrapAsync(async function requireParticipationMiddleware(req, res, next) {
     const value = await figure(req, res);
     const reached = typeof value === 'number' && Number.isFinite(value) && value >= threshold;
@@ -53,5 +67,5 @@ export function requireParticipation(options: Readonly<ParticipationOptions>): R
       );
     }
     next();
-  });
+  }, refuse);
 }
