@@ -5,11 +5,13 @@ import {
   memoryStore,
   positiveInteger,
   prefixedStore,
+  refusals,
   silentLogger,
   systemClock,
   type Clock,
   type Logger,
   type OptionNames,
+  type Refuse,
   type Store,
 } from '@shieldwall/core';
 import { packageName } from './errors.js';
@@ -53,6 +55,8 @@ export interface ParsedOptions {
   clock: Clock;
   logger: Logger;
   onProfile: OAuthProvidersOptions['onProfile'];
+  /** Answers a refusal (the envelope or the user's `onRefused`); failures go on to `next`. */
+  refuse: Refuse;
 }
 
 const oauthNames = ['github', 'vk', 'yandex'] as const;
@@ -246,11 +250,12 @@ const optionNames: OptionNames<OAuthProvidersOptions> = {
   successRedirect: true,
   clock: true,
   logger: true,
+  onRefused: true,
 };
 
 export function parseOptions(options: Readonly<OAuthProvidersOptions>): ParsedOptions {
   checkOptionNames(packageName, 'oauthProviders()', options, optionNames, {
-    hints: { origin: 'publicOrigin', secret: 'stateKey', callbackURL: 'basePath' },
+    hints: { origin: 'publicOrigin', secret: 'stateKey', callbackURL: 'basePath', handler: 'onRefused' },
   });
   if (typeof options !== 'object' || options === null)
     throw configError(
@@ -323,6 +328,7 @@ export function parseOptions(options: Readonly<OAuthProvidersOptions>): ParsedOp
     clock: options.clock ?? systemClock,
     logger: options.logger ?? silentLogger,
     onProfile: options.onProfile,
+    refuse: refusals(packageName, options.onRefused),
   };
 }
 

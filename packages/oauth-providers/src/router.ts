@@ -70,7 +70,7 @@ export function oauthProviders(options: Readonly<OAuthProvidersOptions>): OAuthP
       transport: { fetch: config.fetch, timeoutMs: config.timeoutMs },
     });
     passport.use(name, strategy);
-    router.get(`${config.basePath}/${name}`, startHandler(passport, name));
+    router.get(`${config.basePath}/${name}`, startHandler(passport, name, config));
     router.get(`${config.basePath}/${name}/callback`, callbackHandler(passport, name, config, cookies));
   }
   // One key cache for all OpenID providers, keyed by JWKS URI.
@@ -125,12 +125,17 @@ export function oauthProviders(options: Readonly<OAuthProvidersOptions>): OAuthP
 const hasAny = (req: Request, names: readonly string[]): boolean =>
   names.some((n) => req.query[n] !== undefined);
 
-function startHandler(passport: PassportInstance, name: OAuthName): RequestHandler {
+function startHandler(passport: PassportInstance, name: OAuthName, config: ParsedOptions): RequestHandler {
   return function oauthStart(req, res, next) {
     // passport treats a request carrying `code` or `error` as a callback; the start route never does.
-    if (hasAny(req, ['code', 'error', 'state'])) return next(invalidStart());
+    if (hasAny(req, ['code', 'error', 'state'])) return config.refuse(invalidStart(), req, res, next);
     authenticate(passport, name, { session: false }, (err: unknown) => {
-      next(err ? exchangeError(err) : new ShieldwallError(500, 'internal_error', 'Sign-in could not start.'));
+      config.refuse(
+        err ? exchangeError(err) : new ShieldwallError(500, 'internal_error', 'Sign-in could not start.'),
+        req,
+        res,
+        next,
+      );
     })(req, res, next);
   };
 }
@@ -151,7 +156,7 @@ function finish(
           code: error.code,
           cause: describeError(err),
         });
-      return next(error);
+      return config.refuse(error, req, res, next);
     }
     config.onProfile(profile, req, res).then(() => {
       if (!res.headersSent) res.redirect(302, config.successRedirect);
@@ -169,7 +174,7 @@ function callbackHandler(
     const { error, code, state } = req.query;
     if (error !== undefined) {
       cookies.clear(res, name);
-      if (error === 'access_denied') return next(accessDenied());
+      if (error === 'access_denied') return config.refuse(accessDenied(), req, res, next);
       config.logger.warn('oauth provider error redirect', { provider: name });
       return next(providerError());
     }
@@ -181,16 +186,19 @@ function callbackHandler(
       (name === 'vk' && (typeof deviceId !== 'string' || deviceId === ''));
     if (malformed) {
       cookies.clear(res, name);
-      return next(invalidCallback());
+      return config.refuse(invalidCallback(), req, res, next);
     }
     const extras = name === 'vk' ? { vkDeviceId: deviceId as string, vkState: state as string } : {};
-    flowContext.run({ fail: (err) => (res.headersSent ? undefined : next(exchangeError(err))) }, () => {
-      authenticate(
-        passport,
-        name,
-        { session: false, ...extras },
-        finish(config, name, req, res, next),
-      )(req, res, next);
-    });
+    flowContext.run(
+      { fail: (err) => (res.headersSent ? undefined : config.refuse(exchangeError(err), req, res, next)) },
+      () => {
+        authenticate(
+          passport,
+          name,
+          { session: false, ...extras },
+          finish(config, name, req, res, next),
+        )(req, res, next);
+      },
+    );
   };
 }

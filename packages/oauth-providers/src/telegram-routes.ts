@@ -25,7 +25,7 @@ export function telegramStart(config: ParsedOptions, cookies: FlowCookies): Requ
   target.searchParams.set('request_access', 'write');
   const location = target.href;
   return function telegramStartHandler(req, res, next) {
-    if (Object.keys(req.query).length > 0) return next(invalidStart());
+    if (Object.keys(req.query).length > 0) return config.refuse(invalidStart(), req, res, next);
     cookies.start(res, 'telegram', '');
     res.setHeader('Cache-Control', 'no-store');
     res.redirect(302, location);
@@ -48,24 +48,25 @@ export function telegramCallback(
       }
       if (req.query.error !== undefined) {
         cookies.clear(res, 'telegram');
-        return next(accessDenied());
+        return config.refuse(accessDenied(), req, res, next);
       }
       // The flow cookie binds the login to a sign-in this browser started (no login CSRF with someone else's
       // valid payload), and is single-use.
       const flow = await cookies.consume(req, res, 'telegram', undefined);
-      if (!flow) return next(failureError({ code: 'oauth_state_mismatch' }));
+      if (!flow) return config.refuse(failureError({ code: 'oauth_state_mismatch' }), req, res, next);
       authenticate(
         passport,
         'telegram',
         { session: false },
         (err: unknown, profile?: OAuthProfile | false, info?: unknown) => {
-          if (err || !profile) return next(err ? exchangeError(err) : failureError(info));
+          if (err || !profile)
+            return config.refuse(err ? exchangeError(err) : failureError(info), req, res, next);
           const hash = (info as { hash: string }).hash;
           // A signed payload is valid for maxAgeSeconds; it is accepted once.
           config.store
             .setIfAbsent(`tg:${hash}`, '1', hashTtlMs)
             .then((first) => {
-              if (!first) return next(telegramExpired());
+              if (!first) return config.refuse(telegramExpired(), req, res, next);
               return config.onProfile(profile, req, res).then(() => {
                 if (!res.headersSent) res.redirect(302, config.successRedirect);
               });

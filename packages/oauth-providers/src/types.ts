@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import type { Request, Response } from 'express';
-import type { Clock, Logger, Store } from '@shieldwall/core';
+import type { Clock, Logger, OnRefused, Store } from '@shieldwall/core';
 
 /** The providers this package speaks. */
 export type OAuthProviderName = 'google' | 'github' | 'vk' | 'yandex' | 'telegram';
@@ -169,4 +169,12 @@ export interface OAuthProvidersOptions {
   clock?: Clock;
   /** Provider failures are logged here (provider and error code only). Defaults to a silent logger. */
   logger?: Logger;
+  /**
+   * Takes over the refusals (400 `oauth_invalid_request`, 403 `oauth_access_denied`, 403 `oauth_state_mismatch`,
+   * 401 ID-token and Telegram refusals, ...): `(error, req, res, next)` with `error.status` and `error.code`.
+   * Defaults to sending the JSON envelope, so no error handler is needed; call `next(error)` to hand them to yours
+   * (for example to redirect to a sign-in page with a message). Provider failures (502) and `onProfile`'s own
+   * errors always go to `next`.
+   */
+  onRefused?: OnRefused;
 }

@@ -12,7 +12,7 @@ import { refusalReason } from './id-token.js';
 const b64 = (bytes: Buffer): string => bytes.toString('base64url');
 
 /** Provider failures (5xx) and refused ID tokens (401) are logged: the first is an outage, the second an attack or a misconfiguration. */
-function fail(config: ParsedOptions, name: ProviderName, next: NextFunction) {
+function fail(config: ParsedOptions, name: ProviderName, req: Request, res: Response, next: NextFunction) {
   return (err: unknown): void => {
     const error = err instanceof ShieldwallError ? err : providerError(err);
     if (
@@ -26,7 +26,7 @@ function fail(config: ParsedOptions, name: ProviderName, next: NextFunction) {
         ...refusalReason(error),
         ...(error.status >= 500 ? { cause: describeError(error.cause) } : {}),
       });
-    next(error);
+    config.refuse(error, req, res, next);
   };
 }
 
@@ -38,7 +38,8 @@ export function oidcStart(
   cookies: FlowCookies,
 ): RequestHandler {
   return function oidcStartHandler(req: Request, res: Response, next: NextFunction) {
-    if (['code', 'error', 'state'].some((n) => req.query[n] !== undefined)) return next(invalidStart());
+    if (['code', 'error', 'state'].some((n) => req.query[n] !== undefined))
+      return config.refuse(invalidStart(), req, res, next);
     const verifier = b64(randomBytes(32));
     const nonce = b64(randomBytes(32));
     const challenge = b64(createHash('sha256').update(verifier).digest());
@@ -50,7 +51,7 @@ export function oidcStart(
         res.setHeader('Cache-Control', 'no-store');
         res.redirect(302, location);
       },
-      fail(config, name, next),
+      fail(config, name, req, res, next),
     );
   };
 }
@@ -66,13 +67,13 @@ export function oidcCallback(
     const { error, code, state } = req.query;
     if (error !== undefined) {
       cookies.clear(res, name);
-      if (error === 'access_denied') return next(accessDenied());
+      if (error === 'access_denied') return config.refuse(accessDenied(), req, res, next);
       config.logger.warn('oauth provider error redirect', { provider: name });
       return next(providerError());
     }
     if (typeof code !== 'string' || code === '' || (state !== undefined && typeof state !== 'string')) {
       cookies.clear(res, name);
-      return next(invalidCallback());
+      return config.refuse(invalidCallback(), req, res, next);
     }
     const verified = async () => {
       const flow = await cookies.consume(req, res, name, state ?? null);
@@ -86,7 +87,7 @@ export function oidcCallback(
         config.onProfile(profile, req, res).then(() => {
           if (!res.headersSent) res.redirect(302, config.successRedirect);
         }, next),
-      fail(config, name, next),
+      fail(config, name, req, res, next),
     );
   };
 }
