@@ -155,9 +155,25 @@ export const mountAuth: Feature = async (app, services, guards) => {
   });
   app.post('/api/auth/logout', endSessions, jwt.logout);
 
+  app.post(
+    '/api/auth/logout-all',
+    guards.requireAuth,
+    wrapAsync(async function revokeEverySession(_req, res, next) {
+      const { id } = res.locals.user as User;
+      // "Sign out everywhere": every refresh family of the user, and their access tokens (sessionCheck), then this
+      // browser's own channels and cookies as a plain sign-out.
+      const revoked = await jwt.revokeUser(id);
+      logger.info('signed out everywhere', { user: id, sessionsRevoked: revoked });
+      next();
+    }),
+    endSessions,
+    jwt.logout,
+  );
   app.get('/api/auth/me', guards.requireAuth, (_req, res) => {
+    const user = res.locals.user as User;
     res.setHeader('Cache-Control', 'no-store');
-    res.json({ user: publicUser(res.locals.user as User) });
+    // mfaEnabled: the account page asks for an authenticator code where the bound device is required.
+    res.json({ user: { ...publicUser(user), mfaEnabled: user.mfa !== undefined } });
   });
 
   // Anti-bot gated (002): each request may send an e-mail, so it costs a solved CAPTCHA, like registration.
