@@ -44,7 +44,17 @@ export interface Config {
   jwtSecrets: Array<{ id: string; key: Buffer }>;
   /** First encrypts, all decrypt. */
   walletKeks: Array<{ id: string; key: Buffer }>;
-  captcha?: { provider: CaptchaProvider; secret: string; verifyUrl?: string; siteKey?: string };
+  /**
+   * `scriptUrl` (CAPTCHA_SCRIPT_URL) replaces the provider's widget script, as CAPTCHA_VERIFY_URL replaces its
+   * verification endpoint (tests point both at loopback); the page CSP then allows that origin instead.
+   */
+  captcha?: {
+    provider: CaptchaProvider;
+    secret: string;
+    verifyUrl?: string;
+    siteKey?: string;
+    scriptUrl?: string;
+  };
   oauth: {
     google?: OAuthClientConfig;
     github?: OAuthClientConfig;
@@ -160,11 +170,13 @@ export function loadConfig(env: Env, options: { persistDevSecrets?: boolean } = 
       problems.add('CAPTCHA_SECRET is required when CAPTCHA_PROVIDER is set');
     } else {
       const verifyUrl = url(env, 'CAPTCHA_VERIFY_URL', problems);
+      const scriptUrl = url(env, 'CAPTCHA_SCRIPT_URL', problems);
       captcha = {
         provider: provider as CaptchaProvider,
         secret: env.CAPTCHA_SECRET,
         ...(verifyUrl ? { verifyUrl } : {}),
         ...(env.CAPTCHA_SITE_KEY ? { siteKey: env.CAPTCHA_SITE_KEY } : {}),
+        ...(scriptUrl ? { scriptUrl } : {}),
       };
     }
   } else if (production) {

@@ -1,4 +1,5 @@
 import { securityHeaders } from '@shieldwall/headers';
+import { captchaCspSources } from '../pages/captcha-widget.js';
 import { cspReporterFor } from './csp-reports.js';
 import type { Feature } from './feature.js';
 
@@ -7,9 +8,15 @@ import type { Feature } from './feature.js';
  * `X-XSS-Protection: 1; mode=block`), HSTS with preload on HTTPS only (002), frame options from config,
  * `Cross-Origin-Resource-Policy: same-origin`, and a CSP with per-request nonces that reports to the CSP endpoint
  * with the configured version.
+ *
+ * The CSP starts from `default-src 'none'` and opens each directive the pages need, and no more: the app's own
+ * scripts (each with the request's nonce and SRI), its stylesheet, `data:` images, same-origin fetches, and the
+ * configured CAPTCHA provider's documented sources (none without a provider).
  */
 export const mountHeaders: Feature = async (app, services, guards) => {
   const { config } = services;
+  const captcha = captchaCspSources(config.captcha);
+  const frameSrc = captcha.frameSrc.length > 0 ? { frameSrc: captcha.frameSrc } : {};
   app.use(
     securityHeaders({
       preset: 'platform',
@@ -21,17 +28,17 @@ export const mountHeaders: Feature = async (app, services, guards) => {
       csp: {
         useDefaults: false,
         directives: {
-          defaultSrc: ["'self'"],
-          // 'self' serves the key-exchange browser client; inline scripts need the per-request nonce.
-          scriptSrc: ["'self'", "'report-sample'"],
+          defaultSrc: ["'none'"],
+          scriptSrc: ["'self'", "'report-sample'", ...captcha.scriptSrc],
           scriptSrcAttr: ["'none'"],
-          styleSrc: ["'self'"],
+          styleSrc: ["'self'", ...captcha.styleSrc],
           imgSrc: ["'self'", 'data:'],
-          fontSrc: ["'self'"],
-          connectSrc: ["'self'"],
+          connectSrc: ["'self'", ...captcha.connectSrc],
+          ...frameSrc,
           objectSrc: ["'none'"],
-          baseUri: ["'self'"],
+          baseUri: ["'none'"],
           formAction: ["'self'"],
+          frameAncestors: [config.frameOptions === 'SAMEORIGIN' ? "'self'" : "'none'"],
         },
       },
     }),

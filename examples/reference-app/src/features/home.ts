@@ -1,55 +1,48 @@
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
+import { loadAssets, serveAssets } from '../pages/assets.js';
+import { layout, type PageParts } from '../pages/layout.js';
+import {
+  accountPage,
+  homePage,
+  referralFrom,
+  resetPasswordPage,
+  signInPage,
+  signUpPage,
+  verifyEmailPage,
+} from '../pages/views.js';
 import type { Feature } from './feature.js';
-import { keyExchangeClientPath } from './key-exchange.js';
 
-function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
+/**
+ * The pages (SPEC.md: `/`, `/signup`, `/signin`, `/verify-email`, `/reset-password`, `/account`), rendered on the
+ * server with the CSRF token that the key-exchange feature put in `res.locals` for these paths (rate-limited there
+ * as pages, and storing nothing per anonymous load), and their client modules, bundled at start.
+ */
+export const mountHome: Feature = async (app, services) => {
+  const { config } = services;
+  const assets = await loadAssets();
+  serveAssets(app, assets);
 
-// Runs in the page: establishes the channel (CSRF token from the meta tag) and proves it with an encrypted echo.
-// The client is left on window.shieldwall for the app's own calls.
-const pageScript = `(async () => {
-  const status = document.getElementById('status');
-  try {
-    const client = ShieldwallKeyExchange.createKeyExchangeClient();
-    await client.establish();
-    const response = await client.fetch('/api/security/echo', { method: 'POST', body: { hello: 'page' } });
-    const answer = await response.json();
-    window.shieldwall = { client, echo: answer };
-    status.dataset.channel = client.channel;
-    status.textContent = 'Encrypted channel ready.';
-  } catch (error) {
-    status.dataset.error = (error && error.code) || 'failed';
-    status.textContent = 'Encrypted channel failed.';
-  }
-})();`;
-
-export function renderHome(res: Response): string {
-  const locals = res.locals as { cspNonce?: string; csrfToken?: string };
-  const nonce = locals.cspNonce ? ` nonce="${escapeHtml(locals.cspNonce)}"` : '';
-  const csrf = locals.csrfToken ? `<meta name="csrf-token" content="${escapeHtml(locals.csrfToken)}">` : '';
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>Shieldwall reference app</title>
-${csrf}
-</head>
-<body>
-<h1>Shieldwall reference app</h1>
-<p id="status">Loading.</p>
-<script${nonce} src="${keyExchangeClientPath}"></script>
-<script${nonce}>${pageScript}</script>
-</body>
-</html>`;
-}
-
-/** `GET /`: the HTML page with a fresh CSRF token (set by the key-exchange feature) and the browser client. */
-export const mountHome: Feature = async (app) => {
-  app.get('/', (_req, res) => {
+  const page = (parts: (req: Request) => PageParts) => (req: Request, res: Response) => {
+    // Every render carries a fresh CSRF token and nonce: never cached, by the browser or a proxy.
     res.setHeader('Cache-Control', 'no-store');
-    res.type('html').send(renderHome(res));
-  });
+    res.type('html').send(layout(res, assets, parts(req)));
+  };
+  app.get('/', page(homePage));
+  app.get(
+    '/signup',
+    page((req) => signUpPage(config, referralFrom(req.query))),
+  );
+  app.get(
+    '/signin',
+    page(() => signInPage(config)),
+  );
+  app.get('/verify-email', page(verifyEmailPage));
+  app.get(
+    '/reset-password',
+    page(() => resetPasswordPage(config)),
+  );
+  app.get('/account', page(accountPage));
+
   // Browsers ask for it on every page; answering keeps their consoles (and our 404 counts) clean.
   app.get('/favicon.ico', (_req, res) => {
     res.setHeader('Cache-Control', 'public, max-age=86400');

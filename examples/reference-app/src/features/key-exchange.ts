@@ -10,6 +10,7 @@ import {
 import { envelopeSealer } from '@shieldwall/wallet-crypto';
 import type { RequestHandler } from 'express';
 import { loadConfig, type Config } from '../config/index.js';
+import { pagePaths } from '../pages/paths.js';
 import type { Feature } from './feature.js';
 
 /** Where the page loads the browser client from (same origin: allowed by CSP `script-src 'self'`). */
@@ -90,8 +91,8 @@ export const mountKeyExchange: Feature = async (app, services, guards) => {
     ...(appVersions ? { appVersions } : {}),
   });
 
-  // The page is rate-limited; its token costs no store write (the session becomes state only with its first channel).
-  app.get('/', guards.limit('page'), kx.csrfToken);
+  // The pages are rate-limited; a token costs no store write (the session becomes state only with its first channel).
+  app.get(pagePaths, guards.limit('page'), kx.csrfToken);
   app.get(
     keyExchangeClientPath,
     wrapAsync(async function keyExchangeClientScript(_req, res) {

@@ -25,10 +25,10 @@ function expectPlatformHeaders(headers: Record<string, string | undefined>, fram
   expect(headers['x-powered-by']).toBeUndefined();
   expect(headers['cross-origin-resource-policy']).toBe('same-origin');
   const csp = headers['content-security-policy'] ?? '';
-  expect(csp).toContain("default-src 'self'");
+  expect(csp).toContain("default-src 'none'");
   expect(csp).toContain("connect-src 'self'");
   expect(csp).toContain(`frame-ancestors ${frame === 'DENY' ? "'none'" : "'self'"}`);
-  expect(csp).toMatch(/script-src 'self' 'report-sample' 'nonce-[A-Za-z0-9+/]{22}=='/);
+  expect(csp).toMatch(/script-src 'self' 'report-sample' (?:https:\/\/\S+ )*'nonce-[A-Za-z0-9+/]{22}=='/);
 }
 
 describe('reference app: security headers on every response', () => {
@@ -43,7 +43,7 @@ describe('reference app: security headers on every response', () => {
     expectPlatformHeaders(res.headers);
     const csp = res.headers['content-security-policy'] as string;
     const nonce = /'nonce-([^']+)'/.exec(csp)![1]!;
-    expect(res.text).toContain(`<script nonce="${nonce}">`);
+    expect(res.text).toContain(`<script nonce="${nonce}" src="/assets/home.`);
     expect(csp).toMatch(/; report-uri \/api\/csp-report-endpoint\?version=7; report-to csp-endpoint$/);
     expect(res.headers['reporting-endpoints']).toBe(
       'csp-endpoint="http://localhost:3000/api/csp-report-endpoint?version=7"',

@@ -41,7 +41,8 @@ describe('reference app: GET / and the web key exchange', () => {
     expect(line).toMatch(/HttpOnly/);
     expect(line).toMatch(/SameSite=Lax/);
     expect(first.text).toContain('<script nonce="');
-    expect(first.text).toContain('src="/assets/key-exchange-client.js"');
+    // The page's module bundles the browser client (pages/assets.ts), under a content-hash name.
+    expect(first.text).toMatch(/src="\/assets\/home\.[0-9a-f]{16}\.js" integrity="sha384-/);
   });
 
   it('serves the browser client as same-origin JavaScript', async () => {
