@@ -1,5 +1,5 @@
 import type { CaptchaProvider, Config } from '../config/index.js';
-import { html, type Html } from './html.js';
+import { markup, type Html } from './html.js';
 
 export interface CspSources {
   scriptSrc: string[];
@@ -77,7 +77,7 @@ export function captchaWidget(captcha: Config['captcha'], action: string): Captc
     captcha.provider === 'hcaptcha' ? 'h-captcha' : captcha.provider === 'turnstile' ? 'cf-turnstile' : '';
   return {
     scriptUrl,
-    element: html`<div
+    element: markup`<div
       id="captcha"
       class="${className}"
       data-provider="${captcha.provider}"

@@ -1,4 +1,4 @@
-// HTML built only through the `html` tag: every interpolated value is escaped unless it is already `Html` (made by
+// HTML built only through the `markup` tag: every interpolated value is escaped unless it is already `Html` (made by
 // this tag or by `trusted`), so a template cannot forget to escape.
 
 const escapes: Record<string, string> = {
@@ -26,12 +26,12 @@ export type HtmlValue = Html | string | number | boolean | null | undefined | re
 function render(value: HtmlValue): string {
   if (value instanceof Html) return value.value;
   if (Array.isArray(value)) return (value as readonly HtmlValue[]).map(render).join('');
-  // false, null and undefined render nothing, so `${cond && html`…`}` reads naturally.
+  // false, null and undefined render nothing, so `${cond && markup`…`}` reads naturally.
   if (value === null || value === undefined || value === false) return '';
   return escapeHtml(String(value));
 }
 
-export function html(strings: TemplateStringsArray, ...values: HtmlValue[]): Html {
+export function markup(strings: TemplateStringsArray, ...values: HtmlValue[]): Html {
   let out = strings[0]!;
   values.forEach((value, i) => {
     out += render(value) + strings[i + 1]!;

@@ -1,7 +1,7 @@
 import type { Response } from 'express';
 import type { Assets, ClientEntry } from './assets.js';
 import type { CaptchaWidget } from './captcha-widget.js';
-import { html, type Html } from './html.js';
+import { markup, type Html } from './html.js';
 
 export interface PageParts {
   title: string;
@@ -26,16 +26,16 @@ export function layout(res: Response, assets: Assets, parts: PageParts): string 
   const { cspNonce, csrfToken } = res.locals as { cspNonce?: string; csrfToken?: string };
   const script = assets.script(parts.script);
   const current = res.req.path === '/' ? '/' : res.req.path.replace(/\/$/, '');
-  return html`<!doctype html>
+  return markup`<!doctype html>
     <html lang="en">
       <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
         <title>${parts.title} · Shieldwall</title>
-        ${csrfToken !== undefined && html`<meta name="csrf-token" content="${csrfToken}" />`}
-        <link rel="stylesheet" href="${assets.style.path}" integrity="${assets.style.integrity}" />
+        ${csrfToken !== undefined && markup`<meta name="csrf-token" content="${csrfToken}">`}
+        <link rel="stylesheet" href="${assets.style.path}" integrity="${assets.style.integrity}">
         <script nonce="${cspNonce}" src="${script.path}" integrity="${script.integrity}" defer></script>
-        ${parts.captcha && html`<script nonce="${cspNonce}" src="${parts.captcha.scriptUrl}" async defer></script>`}
+        ${parts.captcha && markup`<script nonce="${cspNonce}" src="${parts.captcha.scriptUrl}" async defer></script>`}
       </head>
       <body>
         <header class="top">
@@ -43,7 +43,7 @@ export function layout(res: Response, assets: Assets, parts: PageParts): string 
           <nav aria-label="Main">
             ${nav.map(
               ([href, label]) =>
-                html`<a href="${href}" ${current === href ? html` aria-current="page"` : ''}>${label}</a> `,
+                markup`<a href="${href}" ${current === href ? markup` aria-current="page"` : ''}>${label}</a> `,
             )}
           </nav>
         </header>
@@ -63,19 +63,19 @@ export function field(
   extra: { autocomplete?: string; value?: string; required?: boolean; hint?: string; pattern?: string } = {},
 ): Html {
   const id = `f-${name}`;
-  return html`<p class="field">
+  return markup`<p class="field">
     <label for="${id}">${label}</label>
     <input
       id="${id}"
       name="${name}"
       type="${type}"
-      ${extra.autocomplete ? html` autocomplete="${extra.autocomplete}"` : ''}${extra.value ? html` value="${extra.value}"` : ''}${extra.pattern ? html` pattern="${extra.pattern}"` : ''}${extra.required === false ? '' : html` required`}${extra.hint ? html` aria-describedby="${id}-hint"` : ''}
+      ${extra.autocomplete ? markup` autocomplete="${extra.autocomplete}"` : ''}${extra.value ? markup` value="${extra.value}"` : ''}${extra.pattern ? markup` pattern="${extra.pattern}"` : ''}${extra.required === false ? '' : markup` required`}${extra.hint ? markup` aria-describedby="${id}-hint"` : ''}
     />
-    ${extra.hint && html`<small id="${id}-hint">${extra.hint}</small>`}
+    ${extra.hint && markup`<small id="${id}-hint">${extra.hint}</small>`}
   </p>`;
 }
 
 /** Where a form's client module writes its outcome: announced to screen readers. */
 export function status(id: string): Html {
-  return html`<p id="${id}" class="status" role="status" aria-live="polite"></p>`;
+  return markup`<p id="${id}" class="status" role="status" aria-live="polite"></p>`;
 }

@@ -1,6 +1,6 @@
 import type { Config } from '../config/index.js';
 import { captchaWidget } from './captcha-widget.js';
-import { html, type Html } from './html.js';
+import { markup, type Html } from './html.js';
 import { field, status, type PageParts } from './layout.js';
 
 const passwordHint = 'At least 12 characters.';
@@ -9,7 +9,7 @@ export function homePage(): PageParts {
   return {
     title: 'Shieldwall reference app',
     script: 'home',
-    main: html`<p>The platform of the seed documents, built from the <code>@shieldwall</code> packages.</p>
+    main: markup`<p>The platform of the seed documents, built from the <code>@shieldwall</code> packages.</p>
       <p id="status" class="status" role="status" aria-live="polite">Loading.</p>
       <ul class="actions">
         <li><a class="button" href="/signup">Create an account</a></li>
@@ -30,7 +30,7 @@ export function signUpPage(config: Config, referralCode: string | undefined): Pa
     title: 'Create an account',
     script: 'signup',
     captcha,
-    main: html`<form id="signup" novalidate>
+    main: markup`<form id="signup" novalidate>
         ${field('E-mail', 'email', 'email', { autocomplete: 'email' })}
         ${field('Password', 'password', 'password', { autocomplete: 'new-password', hint: passwordHint })}
         ${field('Referral code (optional)', 'referralCode', 'text', {
@@ -65,12 +65,12 @@ export function signInPage(config: Config): PageParts {
   const oauth: Html | '' =
     providers.length === 0
       ? ''
-      : html`<section aria-labelledby="oauth-title">
+      : markup`<section aria-labelledby="oauth-title">
           <h2 id="oauth-title">Or continue with</h2>
           <ul class="actions">
             ${providers.map(
               (name) =>
-                html`<li>
+                markup`<li>
                   <a class="button secondary" href="/api/auth/oauth/${name}">${providerLabels[name]}</a>
                 </li>`,
             )}
@@ -79,7 +79,7 @@ export function signInPage(config: Config): PageParts {
   return {
     title: 'Sign in',
     script: 'signin',
-    main: html`<form id="signin" novalidate>
+    main: markup`<form id="signin" novalidate>
         ${field('E-mail', 'email', 'email', { autocomplete: 'email' })}
         ${field('Password', 'password', 'password', { autocomplete: 'current-password' })}
         <p><button type="submit">Sign in</button></p>
@@ -98,7 +98,7 @@ export function verifyEmailPage(): PageParts {
   return {
     title: 'Confirm your e-mail',
     script: 'verify-email',
-    main: html`${status('verify-status')}
+    main: markup`${status('verify-status')}
       <p><a href="/signin">Sign in</a></p>`,
   };
 }
@@ -109,7 +109,7 @@ export function resetPasswordPage(config: Config): PageParts {
     title: 'Reset your password',
     script: 'reset-password',
     captcha,
-    main: html`<form id="reset-request" novalidate>
+    main: markup`<form id="reset-request" novalidate>
         <p>We will e-mail you a link to choose a new password.</p>
         ${field('E-mail', 'email', 'email', { autocomplete: 'email' })} ${captcha?.element}
         <p><button type="submit">Send the link</button></p>
@@ -126,7 +126,7 @@ export function accountPage(): PageParts {
   return {
     title: 'Your account',
     script: 'account',
-    main: html`${status('account-status')}
+    main: markup`${status('account-status')}
       <section id="profile" aria-labelledby="profile-title" hidden>
         <h2 id="profile-title">Profile</h2>
         <p>Signed in as <strong id="me-email"></strong> <span id="me-verified"></span></p>

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { startTestApp, type TestApp } from '../helpers/reference-app.js';
-import { fastHashing, recordingStore } from './auth-helpers.js';
+import request from 'supertest';
+import { fastHashing, goodPassword, recordingStore, signUp } from './auth-helpers.js';
 
 // The server-rendered pages (SPEC.md): a CSRF token and a fresh nonce on each render, the app's scripts and
 // stylesheet under content-hash names with Subresource Integrity, and a CSP from default-src 'none'.
@@ -123,5 +124,30 @@ describe('reference app: pages', () => {
   it('answers 404 in the envelope for an asset name it did not build', async () => {
     const res = await t.request.get('/assets/app.0000000000000000.css').expect(404);
     expect(res.body.error.code).toBe('not_found');
+  });
+
+  it('signs out everywhere from the account page: every session of the user ends, the cookies are cleared', async () => {
+    await signUp(t, 'everywhere@example.com');
+    const here = request.agent(t.app);
+    const there = request.agent(t.app);
+    for (const agent of [here, there])
+      await agent
+        .post('/api/auth/login')
+        .send({ email: 'everywhere@example.com', password: goodPassword })
+        .expect(200);
+    const me = await here.get('/api/auth/me').expect(200);
+    expect(me.body.user).toMatchObject({ email: 'everywhere@example.com', mfaEnabled: false });
+
+    const out = await here.post('/api/auth/logout-all').expect(204);
+    expect(String(out.headers['set-cookie'])).toMatch(/Expires=Thu, 01 Jan 1970/);
+    expect((await there.get('/api/auth/me').expect(401)).body.error.code).toBe('session_revoked');
+    await there.post('/api/auth/refresh').expect(401);
+  });
+
+  it('refuses sign out everywhere without a session, and changes nothing', async () => {
+    const before = store.changedKeys(/^jwt:/).length;
+    const res = await t.request.post('/api/auth/logout-all').expect(401);
+    expect(res.body.error.code).toBe('unauthenticated');
+    expect(store.changedKeys(/^jwt:/).length).toBe(before);
   });
 });
