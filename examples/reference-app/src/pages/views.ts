@@ -146,7 +146,7 @@ export function accountPage(): PageParts {
             ><select id="f-wallet" name="wallet" required></select>
           </p>
           ${field('Message to sign', 'message', 'text', { autocomplete: 'off' })}
-          <p><button type="submit">Sign</button></p>
+          <p><button type="submit">Sign the message</button></p>
         </form>
         <pre id="signature" class="output" hidden></pre>
         ${status('wallet-status')}

@@ -107,6 +107,26 @@ describe('reference app: pages', () => {
     }
   });
 
+  it('offers one sign-in button per configured OAuth provider, and none without', async () => {
+    const links = (text: string) =>
+      [...text.matchAll(/href="(\/api\/auth\/oauth\/[a-z]+)"/g)].map((m) => m[1]);
+    expect(links((await t.request.get('/signin').expect(200)).text)).toEqual([]);
+    const app = await startTestApp({
+      ...fastHashing,
+      OAUTH_GITHUB_CLIENT_ID: 'github-client',
+      OAUTH_GITHUB_CLIENT_SECRET: 'github-secret',
+      OAUTH_YANDEX_CLIENT_ID: 'yandex-client',
+      OAUTH_YANDEX_CLIENT_SECRET: 'yandex-secret',
+    });
+    try {
+      const page = await app.request.get('/signin').expect(200);
+      expect(links(page.text)).toEqual(['/api/auth/oauth/github', '/api/auth/oauth/yandex']);
+      expect(page.text).toContain('>GitHub</a>');
+    } finally {
+      await app.close();
+    }
+  });
+
   it('prefills a referral code from ?ref=, escaped, and ignores one that is not a code', async () => {
     const good = await t.request.get('/signup?ref=ABCDEFGH12').expect(200);
     expect(good.text).toContain('value="ABCDEFGH12"');
