@@ -2,6 +2,7 @@ import { postJson, sentence } from './api.js';
 import { captchaToken, CaptchaUnavailable, resetCaptcha } from './captcha.js';
 import { byId, onSubmit, say, show, valueOf } from './dom.js';
 import { takeFragmentToken } from './fragment.js';
+import { stepUp } from './step-up.js';
 
 const request = byId<HTMLFormElement>('reset-request');
 const confirm = byId<HTMLFormElement>('reset-confirm');
@@ -23,6 +24,12 @@ if (token) {
     }
   });
 } else {
+  // A low score (or the reset limiter over its budget) asks for the code e-mailed to the same address first.
+  const run = stepUp('reset-request', 'reset-code', 'reset-status', (result) => {
+    resetCaptcha();
+    if (result.ok) say(status, 'If this address has an account, we sent it a link. Check your e-mail.', 'ok');
+    else say(status, sentence(result.error), 'error');
+  });
   onSubmit(request, async () => {
     let captcha: string | undefined;
     try {
@@ -35,13 +42,10 @@ if (token) {
       );
       return;
     }
-    const result = await postJson(
-      '/api/auth/password-reset',
-      { email: valueOf(request, 'email') },
+    const body = { email: valueOf(request, 'email') };
+    await run(
+      (headers) => postJson('/api/auth/password-reset', body, headers),
       captcha ? { 'X-Captcha-Token': captcha } : {},
     );
-    resetCaptcha();
-    if (result.ok) say(status, 'If this address has an account, we sent it a link. Check your e-mail.', 'ok');
-    else say(status, sentence(result.error), 'error');
   });
 }

@@ -114,6 +114,11 @@ export function resetPasswordPage(config: Config): PageParts {
         ${field('E-mail', 'email', 'email', { autocomplete: 'email' })} ${captcha?.element}
         <p><button type="submit">Send the link</button></p>
       </form>
+      <form id="reset-code" hidden novalidate>
+        <p id="reset-code-sent"></p>
+        ${field('Verification code', 'code', 'text', { autocomplete: 'one-time-code', pattern: '[0-9]{6}' })}
+        <p><button type="submit">Confirm</button></p>
+      </form>
       <form id="reset-confirm" hidden novalidate>
         ${field('New password', 'password', 'password', { autocomplete: 'new-password', hint: passwordHint })}
         <p><button type="submit">Set the password</button></p>
