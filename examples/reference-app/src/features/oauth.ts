@@ -87,7 +87,8 @@ export const mountOAuth: Feature = async (app, services, guards) => {
     async onProfile(profile, _req, res) {
       const user = await findOrCreateOAuthUser(users, profile);
       await guards.signIn(res, user);
-      res.redirect(302, '/');
+      // Straight to the account page, as password sign-in does.
+      res.redirect(302, '/account');
     },
   });
   app.use('/api/auth/oauth', guards.limit('oauth'));

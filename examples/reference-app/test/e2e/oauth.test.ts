@@ -64,7 +64,7 @@ describe('reference app: OAuth sign-in', () => {
   it.each(families)('%s: redirect, callback, code exchange, then the session cookies', async (family) => {
     const res = await oauthSignIn(family);
     expect(res.status).toBe(302);
-    expect(res.headers.location).toBe('/');
+    expect(res.headers.location).toBe('/account');
     expect(signedIn(res)).toBe(true);
     const me = await t.agent.get('/api/auth/me').expect(200);
     const user = await t.services.users.findById(me.body.user.id);
@@ -76,7 +76,7 @@ describe('reference app: OAuth sign-in', () => {
     const other = request.agent(t.app);
     const again = await oauthSignIn(family, other);
     expect(again.status).toBe(302);
-    expect(again.headers.location).toBe('/');
+    expect(again.headers.location).toBe('/account');
     expect(signedIn(again)).toBe(true);
     expect((await other.get('/api/auth/me').expect(200)).body.user.id).toBe(me.body.user.id);
     expect(await t.services.users.count()).toBe(1);
