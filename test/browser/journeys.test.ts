@@ -33,6 +33,14 @@ const widgetScript = `window.grecaptcha = {
   },
 };`;
 
+/** A stand-in for Turnstile's api.js: a solved widget whose response names the action of its element. */
+const turnstileScript = `window.turnstile = {
+  getResponse() {
+    return 'tok.' + document.getElementById('captcha').dataset.action + '.' + Math.random().toString(36).slice(2);
+  },
+  reset() {},
+};`;
+
 describeWithChromium('the pages in a real browser (Chromium): every journey', () => {
   let browser: Browser;
   let context: BrowserContext;
@@ -52,8 +60,9 @@ describeWithChromium('the pages in a real browser (Chromium): every journey', ()
   beforeAll(async () => {
     mkdirSync(shots, { recursive: true });
     browser = await launchChromium();
-    widget = await listen((_req, res) => {
-      res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(widgetScript);
+    widget = await listen((req, res) => {
+      const script = req.url?.startsWith('/turnstile') ? turnstileScript : widgetScript;
+      res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(script);
     });
     provider = await fakeProvider('/siteverify');
     provider.reply = (call) => ({
@@ -301,5 +310,36 @@ describeWithChromium('the pages in a real browser (Chromium): every journey', ()
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow).toBeLessThanOrEqual(0);
     await shoot('signup-phone');
+  }, 60_000);
+
+  it('signs up through a Turnstile widget: its response goes to the app as X-Captcha-Token', async () => {
+    let handler: RequestListener = (_req, res) => res.writeHead(503).end();
+    const origin = await listen((req, res) => handler(req, res));
+    const turnstileApp = await startTestApp({
+      ...fastHashing,
+      PUBLIC_ORIGIN: origin.url,
+      CAPTCHA_PROVIDER: 'turnstile',
+      CAPTCHA_SECRET: 'turnstile-secret',
+      CAPTCHA_SITE_KEY: 'turnstile-site-key',
+      CAPTCHA_VERIFY_URL: `${provider.url}/siteverify`,
+      CAPTCHA_SCRIPT_URL: `${widget.url}/turnstile.js`,
+    });
+    handler = turnstileApp.app;
+    try {
+      await page.goto(`${origin.url}/signup`);
+      expect(await page.locator('#captcha.cf-turnstile').getAttribute('data-sitekey')).toBe(
+        'turnstile-site-key',
+      );
+      await page.getByLabel('E-mail').fill('carol@example.com');
+      await page.getByLabel('Password').fill(goodPassword);
+      await page.getByRole('button', { name: 'Create account' }).click();
+      expect(await statusOf('signup-status')).toMatch(/Check your e-mail/);
+      expect(provider.calls.at(-1)!.body).toMatchObject({ secret: 'turnstile-secret' });
+      expect(String(provider.calls.at(-1)!.body.response)).toMatch(/^tok\.register\./);
+      expect(await turnstileApp.services.users.findByEmail('carol@example.com')).toBeDefined();
+    } finally {
+      await origin.close();
+      await turnstileApp.close();
+    }
   }, 60_000);
 });
