@@ -89,27 +89,31 @@ export function corsGuard(options: Readonly<CorsGuardOptions>): RequestHandler {
   if (typeof credentials !== 'boolean') {
     throw configError(packageName, 'credentials', credentials, 'pass true or false.');
   }
-  // The origin reaching `cors` has been checked already, so reflecting it is safe.
+  // The origin reaching `cors` has been checked already, so reflecting it is safe. The lists go in joined: `cors`
+  // joins an array again on every request.
   const allowed = cors({
     origin: true,
     credentials,
-    methods: tokenList('methods', options.methods, defaultCorsMethods).map((m) => m.toUpperCase()),
-    allowedHeaders: tokenList('allowedHeaders', options.allowedHeaders, defaultCorsAllowedHeaders),
-    exposedHeaders: tokenList('exposedHeaders', options.exposedHeaders, defaultCorsExposedHeaders),
+    methods: tokenList('methods', options.methods, defaultCorsMethods)
+      .map((m) => m.toUpperCase())
+      .join(','),
+    allowedHeaders: tokenList('allowedHeaders', options.allowedHeaders, defaultCorsAllowedHeaders).join(','),
+    exposedHeaders: tokenList('exposedHeaders', options.exposedHeaders, defaultCorsExposedHeaders).join(','),
     maxAge: positiveInteger(packageName, 'maxAge', options.maxAge, 600),
     optionsSuccessStatus: 204,
     preflightContinue: false,
   });
 
   return function corsGuardMiddleware(req, res, next) {
-    appendVary(res, 'Origin');
     const origin = req.headers.origin;
-    if (origin === undefined) {
-      next();
+    if (origin !== undefined && allowlist.allows(origin)) {
+      // `cors` adds `Vary: Origin` itself (merged, as appendVary does): writing it here as well set it twice.
+      allowed(req, res, next);
       return;
     }
-    if (allowlist.allows(origin)) {
-      allowed(req, res, next);
+    appendVary(res, 'Origin');
+    if (origin === undefined) {
+      next();
       return;
     }
     if (req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined) {

@@ -119,6 +119,34 @@ describe('corsGuard', () => {
     expect(res.headers.vary).toBe('Accept-Encoding, Origin');
   });
 
+  it.each([
+    ['an allowed origin', 'https://app.example.com', 'OPTIONS'],
+    ['an allowed origin', 'https://app.example.com', 'GET'],
+    ['an unlisted origin', 'https://evil.example', 'GET'],
+    ['no origin', undefined, 'GET'],
+  ])('writes Vary once for %s (%s %s)', async (_what, origin, method) => {
+    const writes: string[] = [];
+    const app2 = express();
+    app2.use((_req, res, next) => {
+      const setHeader = res.setHeader.bind(res);
+      res.setHeader = (name, value) => {
+        if (name.toLowerCase() === 'vary') writes.push(String(value));
+        return setHeader(name, value);
+      };
+      next();
+    });
+    app2.use(corsGuard(options));
+    app2.all('/', (_req, res) => {
+      res.end();
+    });
+    let req = request(app2)[method === 'OPTIONS' ? 'options' : 'get']('/');
+    if (origin) req = req.set('Origin', origin);
+    if (method === 'OPTIONS') req = req.set('Access-Control-Request-Method', 'POST');
+    const res = await req;
+    expect(res.headers.vary).toBe('Origin');
+    expect(writes).toEqual(['Origin']);
+  });
+
   it('takes its own methods, headers, max age and credentials setting', async () => {
     const custom = appWith({
       origins: ['https://app.example.com'],
