@@ -37,6 +37,10 @@ export async function createReferenceApp(
   const app = express();
   // Headers' hidePoweredBy covers only what passes through it; this covers every response.
   app.disable('x-powered-by');
+  // Express's default weak ETag hashes every body it sends (SHA-1). Here nearly every body is per-user JSON or a
+  // `no-store` page that no cache may reuse, so the hash buys nothing (docs/benchmarks.md, "ETag"); the one shared,
+  // revalidated response (the key-exchange client script) sets its own.
+  app.set('etag', false);
   const guards = placeholderGuards();
   const closers: Array<() => Promise<void>> = [];
   const mount = async (feature: Feature): Promise<void> => {

@@ -1,4 +1,4 @@
-import { hkdfSync } from 'node:crypto';
+import { createHash, hkdfSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { wrapAsync } from '@shieldwall/core';
 import {
@@ -49,6 +49,7 @@ function mobileRegistry(config: Config): AppVersionsConfig | undefined {
 }
 
 let bundle: Promise<string> | undefined;
+let bundleETag: string | undefined;
 
 /** Bundles `@shieldwall/key-exchange/client` (and jose) for the browser once per process, on first request. */
 function browserClient(): Promise<string> {
@@ -98,7 +99,12 @@ export const mountKeyExchange: Feature = async (app, services, guards) => {
     wrapAsync(async function keyExchangeClientScript(_req, res) {
       res.setHeader('Content-Type', 'text/javascript; charset=utf-8');
       res.setHeader('Cache-Control', 'no-cache');
-      res.send(await browserClient());
+      const code = await browserClient();
+      // The app sends no ETag by default (app.ts); this script is the same for everyone and revalidated on every
+      // load (no-cache), so its ETag turns a repeat visit into a 304 without the body.
+      bundleETag ??= `"${createHash('sha256').update(code).digest('base64url')}"`;
+      res.setHeader('ETag', bundleETag);
+      res.send(code);
     }),
   );
   app.get('/api/security/public-key', kx.requireCsrf, kx.publicKey);
