@@ -49,6 +49,10 @@ export function spawnApp(
   // The suite's own settings must not leak in: each test says which stores it wants.
   for (const name of ['REDIS_URL', 'REDIS_CLUSTER', 'DATABASE_URL', 'NODE_ENV', 'PORT', 'JEST_WORKER_ID'])
     delete inherited[name];
+  // Nor the settings a package manager hands its scripts (pnpm's `npm_config_verify_deps_before_run` makes a
+  // nested `npm start` warn on stderr): the child starts from a terminal's environment.
+  for (const name of Object.keys(inherited))
+    if (/^npm_(config|package|lifecycle)_/i.test(name)) delete inherited[name];
   const child = spawn(command.cmd, command.args, {
     cwd: command.cwd,
     env: { ...inherited, NODE_ENV: 'development', DATA_DIR: dataDir, ...env },
