@@ -42,6 +42,7 @@ const productionEnv = (httpsPort: number) => ({
   WALLET_KEKS: `w1:${secret()}`,
   CAPTCHA_PROVIDER: 'turnstile',
   CAPTCHA_SECRET: 'test-secret',
+  CAPTCHA_SITE_KEY: 'test-site-key',
   TRUST_PROXY: 'loopback',
   // Nothing listens there: mail stays in the outbox, which this test does not read.
   SMTP_URL: 'smtp://127.0.0.1:1',

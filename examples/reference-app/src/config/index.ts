@@ -168,6 +168,11 @@ export function loadConfig(env: Env, options: { persistDevSecrets?: boolean } = 
       problems.add(`CAPTCHA_PROVIDER must be one of ${captchaProviders.join(', ')}`);
     } else if (!env.CAPTCHA_SECRET) {
       problems.add('CAPTCHA_SECRET is required when CAPTCHA_PROVIDER is set');
+    } else if (production && !env.CAPTCHA_SITE_KEY) {
+      // Without it the sign-up and reset pages render a widget the provider refuses: nobody could register.
+      problems.add(
+        'CAPTCHA_SITE_KEY is required in production when CAPTCHA_PROVIDER is set (the sign-up and reset pages render the widget with it)',
+      );
     } else {
       const verifyUrl = url(env, 'CAPTCHA_VERIFY_URL', problems);
       const scriptUrl = url(env, 'CAPTCHA_SCRIPT_URL', problems);

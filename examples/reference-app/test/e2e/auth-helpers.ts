@@ -18,6 +18,7 @@ export const productionEnv = () => ({
   WALLET_KEKS: `w1:${secret()}`,
   CAPTCHA_PROVIDER: 'turnstile',
   CAPTCHA_SECRET: 'test-secret',
+  CAPTCHA_SITE_KEY: 'test-site-key',
   TRUST_PROXY: 'loopback',
   // Nothing listens there: mail stays in the outbox, which these tests do not read.
   SMTP_URL: 'smtp://127.0.0.1:1',

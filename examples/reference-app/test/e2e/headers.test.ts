@@ -9,6 +9,7 @@ const production = {
   WALLET_KEKS: key(),
   CAPTCHA_PROVIDER: 'turnstile',
   CAPTCHA_SECRET: 'test-secret',
+  CAPTCHA_SITE_KEY: 'test-site-key',
   TRUST_PROXY: 'loopback',
   CSP_VERSION: '9',
   // Nothing listens there: mail stays in the outbox, which these tests do not read.

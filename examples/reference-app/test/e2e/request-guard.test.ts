@@ -10,6 +10,7 @@ const productionEnv = {
   WALLET_KEKS: `w1:${key()}`,
   CAPTCHA_PROVIDER: 'turnstile',
   CAPTCHA_SECRET: 'turnstile-secret',
+  CAPTCHA_SITE_KEY: 'test-site-key',
   TRUST_PROXY: 'loopback',
   // Nothing listens there: mail stays in the outbox, which these tests do not read.
   SMTP_URL: 'smtp://127.0.0.1:1',
@@ -297,6 +298,18 @@ describe('reference app: configuration in production', () => {
     expect(() =>
       loadConfig({ ...productionEnv, TRUST_PROXY: 'everyone' }, { persistDevSecrets: false }),
     ).toThrow(/TRUST_PROXY/);
+  });
+
+  it('refuses a CAPTCHA provider without its site key: the sign-up and reset pages could not render the widget', () => {
+    expect(() =>
+      loadConfig({ ...productionEnv, CAPTCHA_SITE_KEY: undefined }, { persistDevSecrets: false }),
+    ).toThrow(/CAPTCHA_SITE_KEY is required in production/);
+    expect(() =>
+      loadConfig(
+        { ...productionEnv, NODE_ENV: 'development', CAPTCHA_SITE_KEY: undefined },
+        { persistDevSecrets: false },
+      ),
+    ).not.toThrow();
   });
 
   it('starts with every secret given', () => {
