@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Express } from 'express';
@@ -28,8 +29,14 @@ export interface Assets {
   style: Asset;
 }
 
-/** `client/` beside `src/`: the same from the sources (tsx, jest) as from a build that keeps the layout. */
-export const clientDir = path.resolve(__dirname, '..', '..', 'client');
+/**
+ * `client/` beside `src/`. From the sources (tsx, jest) this file is src/pages/assets.ts; in the production build
+ * (scripts/build.mjs) it is bundled into dist/server.js, one folder less deep.
+ */
+export const clientDir =
+  [path.resolve(__dirname, '..', '..', 'client'), path.resolve(__dirname, '..', 'client')].find((dir) =>
+    existsSync(path.join(dir, 'app.css')),
+  ) ?? path.resolve(__dirname, '..', '..', 'client');
 
 function asset(name: string, ext: string, type: string, body: Buffer): Asset {
   const hash = createHash('sha256').update(body).digest('hex').slice(0, 16);
