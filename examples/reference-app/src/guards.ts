@@ -25,6 +25,11 @@ export interface Guards {
   limit(name: LimitName): RequestHandler;
   /** 401 unless a valid access cookie is present; sets `res.locals.user` (@shieldwall/jwt-cookies). */
   requireAuth: RequestHandler;
+  /**
+   * Like requireAuth, but a request without an access cookie passes anonymous; with one, it must be valid (401
+   * otherwise, so a client refreshes instead of being treated as signed out) and sets `res.locals.user`.
+   */
+  optionalAuth: RequestHandler;
   /** Signs a user in: sets the access and refresh cookies (used by password login and OAuth). */
   signIn(res: Response, user: User): Promise<void>;
   /** Only bodies encrypted under the session's AES key pass (@shieldwall/key-exchange). */
@@ -51,6 +56,7 @@ export function placeholderGuards(): Guards {
     limit: () => (_req, _res, next) => next(notReady('rate limiting')),
     requireAuth: (_req, _res, next) =>
       next(new ShieldwallError(401, 'unauthenticated', 'Sign in to continue.')),
+    optionalAuth: (_req, _res, next) => next(notReady('sign-in')),
     signIn: () => Promise.reject(notReady('sign-in')),
     requireChannel: (_req, _res, next) => next(notReady('the encrypted channel')),
     captcha: () => (_req, _res, next) => next(notReady('the CAPTCHA gate')),

@@ -1,5 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 
+/** A phone number the user proved (an SMS code) or a provider vouched for (Telegram): E.164, with when. */
+export interface VerifiedPhone {
+  number: string;
+  verifiedAt: number;
+}
+
 export interface User {
   id: string;
   email: string;
@@ -15,7 +21,12 @@ export interface User {
   identities: string[];
   /** Once set, activities are joinable only from this device (002). `secret` is sealed (see mfa-secrets.ts). */
   mfa?: { secret: string; deviceId: string; enabledAt: number };
+  /** At most one, and no other account holds the same number (issue 18). */
+  phone?: VerifiedPhone;
 }
+
+/** What recording a verified phone number came to: the number belongs to one account at most. */
+export type PhoneRecorded = { ok: true; user: User } | { ok: false; reason: 'phone_in_use' | 'no_such_user' };
 
 export type NewUser = Omit<User, 'id' | 'createdAt' | 'identities' | 'referralCode'> &
   Partial<Pick<User, 'identities'>>;
@@ -30,8 +41,11 @@ export interface UserRepository {
   /** `${provider}:${subject}` */
   findByIdentity(identity: string): Promise<User | undefined>;
   findByReferralCode(code: string): Promise<User | undefined>;
+  /** The account holding this verified E.164 number. */
+  findByPhone(number: string): Promise<User | undefined>;
   /**
-   * Creates a user with its identities, all or nothing; undefined when the e-mail or an identity is taken.
+   * Creates a user with its identities (and verified phone), all or nothing; undefined when the e-mail, an identity
+   * or the phone number is taken.
    * `within` runs in the same transaction once the row is written: the outbox messages it sends commit with the
    * user, and if it throws, nothing is written (the error reaches the caller).
    */
@@ -42,8 +56,13 @@ export interface UserRepository {
    */
   update(
     id: string,
-    change: Partial<Omit<User, 'id' | 'createdAt' | 'referralCode'>>,
+    change: Partial<Omit<User, 'id' | 'createdAt' | 'referralCode' | 'phone'>>,
   ): Promise<User | undefined>;
+  /**
+   * Sets the user's verified phone number, replacing any other it had. Refused, with nothing changed, when another
+   * account holds the number: the unique index decides, so two accounts racing for one number cannot both win.
+   */
+  recordPhone(id: string, phone: VerifiedPhone): Promise<PhoneRecorded>;
   referredBy(id: string): Promise<User[]>;
   count(): Promise<number>;
 }
@@ -79,11 +98,15 @@ export function memoryUsers(now: () => number = Date.now): UserRepository {
     async findByReferralCode(code) {
       return copy(find((user) => user.referralCode === code));
     },
+    async findByPhone(number) {
+      return copy(find((user) => user.phone?.number === number));
+    },
     async create(fields, within) {
       const email = fields.email.toLowerCase();
       if (find((user) => user.email === email)) return undefined;
       if (fields.identities?.some((identity) => find((user) => user.identities.includes(identity))))
         return undefined;
+      if (fields.phone && find((user) => user.phone?.number === fields.phone?.number)) return undefined;
       const user: User = {
         identities: [],
         ...structuredClone(fields),
@@ -109,6 +132,14 @@ export function memoryUsers(now: () => number = Date.now): UserRepository {
       }
       byId.set(id, next);
       return copy(next);
+    },
+    async recordPhone(id, phone) {
+      const user = byId.get(id);
+      if (!user) return { ok: false, reason: 'no_such_user' };
+      if (find((other) => other.id !== id && other.phone?.number === phone.number))
+        return { ok: false, reason: 'phone_in_use' };
+      user.phone = { ...phone };
+      return { ok: true, user: copy(user)! };
     },
     async referredBy(id) {
       return [...byId.values()].filter((user) => user.referredBy === id).map((user) => structuredClone(user));

@@ -174,6 +174,44 @@ describe.each([pgliteBackend, postgresBackend])('repositories on $name', (backen
     expect(await count('user_identities')).toBe(2);
   });
 
+  it('keeps a verified phone number on one account only, and refuses a malformed or unverified one', async () => {
+    if (skip()) return;
+    const at = Date.UTC(2026, 0, 2);
+    const phone = { number: '+447700900123', verifiedAt: at };
+    const ada = (await users().create({ email: 'ada@example.com', emailVerified: true, phone }))!;
+    expect(ada.phone).toEqual(phone);
+    expect((await users().findByPhone('+447700900123'))!.id).toBe(ada.id);
+    const bob = (await users().create({ email: 'bob@example.com', emailVerified: true }))!;
+    expect(bob.phone).toBeUndefined();
+    // Taken: refused, and neither row changes; a new account claiming it is not created.
+    expect(await users().recordPhone(bob.id, { number: phone.number, verifiedAt: at + 1 })).toEqual({
+      ok: false,
+      reason: 'phone_in_use',
+    });
+    expect((await users().findById(bob.id))!.phone).toBeUndefined();
+    expect((await users().findById(ada.id))!.phone).toEqual(phone);
+    expect(await users().create({ email: 'cy@example.com', emailVerified: true, phone })).toBeUndefined();
+    expect(await count('users')).toBe(2);
+    expect(await users().recordPhone(randomUUID(), phone)).toEqual({ ok: false, reason: 'no_such_user' });
+    // Racing for one free number: one account gets it.
+    const raced = await Promise.all(
+      [ada, bob].map((user) => users().recordPhone(user.id, { number: '+15551234567', verifiedAt: at })),
+    );
+    expect(raced.filter((result) => result.ok)).toHaveLength(1);
+    // A new number replaces the old one, which is free again.
+    const moved = await users().recordPhone(bob.id, { number: '+15550000001', verifiedAt: at + 2 });
+    expect(moved).toMatchObject({
+      ok: true,
+      user: { phone: { number: '+15550000001', verifiedAt: at + 2 } },
+    });
+    // The constraints, not JavaScript: no malformed number, and no number without its verification time.
+    for (const bad of [
+      sql`update users set phone = '07700900123', phone_verified_at = now() where id = ${bob.id}`,
+      sql`update users set phone = '+15550000002', phone_verified_at = null where id = ${bob.id}`,
+    ])
+      await expect(bad.execute(database.db)).rejects.toMatchObject({ code: '23514' });
+  });
+
   it('updates passwords, verification and the MFA binding, and unbinds it', async () => {
     if (skip()) return;
     const user = (await users().create({ email: 'm@example.com', emailVerified: false, passwordHash: 'h' }))!;

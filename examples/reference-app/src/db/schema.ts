@@ -12,6 +12,9 @@ export interface UsersTable {
   referral_code: string;
   referred_by: string | null;
   created_at: Date;
+  /** A verified E.164 number (migration 0003); unique where set, and set exactly when `phone_verified_at` is. */
+  phone: string | null;
+  phone_verified_at: Date | null;
 }
 
 export interface UserIdentitiesTable {

@@ -30,6 +30,8 @@ interface UserRow {
   referral_code: string;
   referred_by: string | null;
   created_at: Date;
+  phone: string | null;
+  phone_verified_at: Date | null;
   identities: string[] | null;
   mfa_device_id: string | null;
   mfa_sealed_secret: string | null;
@@ -46,6 +48,9 @@ function toUser(row: UserRow): User {
     ...(row.referred_by !== null ? { referredBy: row.referred_by } : {}),
     createdAt: new Date(row.created_at).getTime(),
     identities: row.identities ?? [],
+    ...(row.phone !== null && row.phone_verified_at !== null
+      ? { phone: { number: row.phone, verifiedAt: new Date(row.phone_verified_at).getTime() } }
+      : {}),
     ...(row.mfa_device_id !== null && row.mfa_sealed_secret !== null && row.mfa_enabled_at !== null
       ? {
           mfa: {
@@ -73,6 +78,8 @@ function selectUsers(db: Runner) {
       'u.referral_code',
       'u.referred_by',
       'u.created_at',
+      'u.phone',
+      'u.phone_verified_at',
       'm.device_id as mfa_device_id',
       'm.sealed_secret as mfa_sealed_secret',
       'm.enabled_at as mfa_enabled_at',
@@ -138,6 +145,8 @@ export function sqlUsers(
             referral_code: newReferralCode(),
             referred_by: fields.referredBy ?? null,
             created_at: at,
+            phone: fields.phone?.number ?? null,
+            phone_verified_at: fields.phone ? new Date(fields.phone.verifiedAt) : null,
           })
           .execute();
         if (fields.identities && !(await linkIdentities(tx, id, fields.identities, at))) throw new Refused();
@@ -173,6 +182,7 @@ export function sqlUsers(
       );
     },
     findByReferralCode: (code) => one(selectUsers(db).where('u.referral_code', '=', code)),
+    findByPhone: (number) => one(selectUsers(db).where('u.phone', '=', number)),
     create: insertUser,
     async update(id, change) {
       if (!isUuid(id)) return undefined;
@@ -220,6 +230,24 @@ export function sqlUsers(
         if (error instanceof Refused || isUniqueViolation(error)) return undefined;
         throw error;
       }
+    },
+    async recordPhone(id, phone) {
+      if (!isUuid(id)) return { ok: false, reason: 'no_such_user' };
+      try {
+        const found = await db
+          .updateTable('users')
+          .set({ phone: phone.number, phone_verified_at: new Date(phone.verifiedAt) })
+          .where('id', '=', id)
+          .returning('id')
+          .executeTakeFirst();
+        if (!found) return { ok: false, reason: 'no_such_user' };
+      } catch (error) {
+        if (isUniqueViolation(error) && constraintOf(error).includes('phone'))
+          return { ok: false, reason: 'phone_in_use' };
+        throw error;
+      }
+      const user = await one(selectUsers(db).where('u.id', '=', id));
+      return user ? { ok: true, user } : { ok: false, reason: 'no_such_user' };
     },
     async referredBy(id) {
       if (!isUuid(id)) return [];

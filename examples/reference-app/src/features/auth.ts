@@ -3,6 +3,7 @@ import { ShieldwallError, prefixedStore, wrapAsync } from '@shieldwall/core';
 import { jwtCookies, type AccessClaims } from '@shieldwall/jwt-cookies';
 import { passwords, resetTokens } from '@shieldwall/passwords';
 import type { User } from '../users.js';
+import { maskPhone } from '../mask-phone.js';
 import type { Feature } from './feature.js';
 import { readBody } from './auth/input.js';
 import { sendAlreadyRegistered, sendReset, sendVerification } from './auth/mail.js';
@@ -12,6 +13,8 @@ const publicUser = (user: User) => ({
   email: user.email,
   emailVerified: user.emailVerified,
   createdAt: user.createdAt,
+  // Masked like the referrals' e-mails: the account page shows which number, not the number to whoever holds it.
+  phone: user.phone ? maskPhone(user.phone.number) : null,
 });
 
 const verificationTokenInvalid = (): ShieldwallError =>
@@ -67,16 +70,22 @@ export const mountAuth: Feature = async (app, services, guards) => {
     }
   };
 
+  /** After the token check: the token's user in `res.locals.user`, or 401 when it no longer exists. */
+  const loadUser = (res: Response, next: NextFunction) => (error?: unknown) => {
+    if (error) return next(error);
+    const claims = res.locals.auth as AccessClaims | undefined;
+    if (!claims) return next();
+    users.findById(claims.sub).then((user) => {
+      if (!user) return next(new ShieldwallError(401, 'unauthenticated', 'Sign in to continue.'));
+      res.locals.user = user;
+      next();
+    }, next);
+  };
   guards.requireAuth = function requireUser(req: Request, res: Response, next: NextFunction): void {
-    jwt.requireAuth(req, res, (error?: unknown) => {
-      if (error) return next(error);
-      const claims = res.locals.auth as AccessClaims;
-      users.findById(claims.sub).then((user) => {
-        if (!user) return next(new ShieldwallError(401, 'unauthenticated', 'Sign in to continue.'));
-        res.locals.user = user;
-        next();
-      }, next);
-    });
+    jwt.requireAuth(req, res, loadUser(res, next));
+  };
+  guards.optionalAuth = function optionalUser(req: Request, res: Response, next: NextFunction): void {
+    jwt.optionalAuth(req, res, loadUser(res, next));
   };
   guards.signIn = (res, user) => jwt.signIn(res, user.id);
 

@@ -23,6 +23,7 @@ import { boundDeviceOf, sealTotpSecret } from '../mfa-secrets.js';
 import type { Feature } from './feature.js';
 import { codeEmail, codeSms } from '../messages/templates.js';
 import { mountSmsOtpVerify, phoneVerificationAction, smsOtpSubject } from './sms-otp.js';
+import { answerVerifiedPhone } from './phone.js';
 
 /** E.164: a plus, a non-zero country digit, at most 15 digits in all. */
 export const e164 = /^\+[1-9]\d{6,14}$/;
@@ -172,24 +173,38 @@ export const mountCaptcha: Feature = async (app, services, guards) => {
   // same kind as the step-up's: 6 digits, hashed, 10 minutes, 5 attempts, bound to the phone.
   // Bound to the number and the session that asked (features/sms-otp.ts); SMS_ROUTES=off mounts neither route.
   if (config.messages.smsRoutes) {
-    app.post('/api/otp/sms', guards.limit('smsOtp'), guards.captcha('sms_otp'), json, async (req, res) => {
-      const phone = readString(req.body, 'phone');
-      if (phone === undefined || !e164.test(phone)) {
-        throw new ShieldwallError(
-          400,
-          'invalid_phone',
-          'Send {"phone": "+<country><number>"} in E.164 form.',
-        );
-      }
-      const issued = await codes.issue({
-        action: phoneVerificationAction,
-        subject: smsOtpSubject(req, res, services, phone),
-        recipient: { channel: 'sms', to: phone },
-      });
-      res.setHeader('Cache-Control', 'no-store');
-      res.status(202).json({ otp: { id: issued.id, channel: issued.channel, expiresAt: issued.expiresAt } });
-    });
-    mountSmsOtpVerify(app, services, codes);
+    // Auth mounts after this feature: its guard is looked up per request (now it is the closed placeholder).
+    const optionalAuth = function optionalAuthLater(req: Request, res: Response, next: NextFunction): void {
+      guards.optionalAuth(req, res, next);
+    };
+    app.post(
+      '/api/otp/sms',
+      guards.limit('smsOtp'),
+      json,
+      optionalAuth,
+      answerVerifiedPhone,
+      guards.captcha('sms_otp'),
+      async (req, res) => {
+        const phone = readString(req.body, 'phone');
+        if (phone === undefined || !e164.test(phone)) {
+          throw new ShieldwallError(
+            400,
+            'invalid_phone',
+            'Send {"phone": "+<country><number>"} in E.164 form.',
+          );
+        }
+        const issued = await codes.issue({
+          action: phoneVerificationAction,
+          subject: smsOtpSubject(req, res, services, phone),
+          recipient: { channel: 'sms', to: phone },
+        });
+        res.setHeader('Cache-Control', 'no-store');
+        res
+          .status(202)
+          .json({ otp: { id: issued.id, channel: issued.channel, expiresAt: issued.expiresAt } });
+      },
+    );
+    mountSmsOtpVerify(app, services, codes, optionalAuth);
   }
 
   // MFA enrolment: start (a new TOTP secret for a device id), then verify (the device's first code binds it).

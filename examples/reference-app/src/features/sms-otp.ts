@@ -1,10 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import express, { type Express, type Request, type Response } from 'express';
+import express, { type Express, type Request, type RequestHandler, type Response } from 'express';
 import { ShieldwallError } from '@shieldwall/core';
 import { codeCheckError, type VerificationCodes } from '@shieldwall/captcha-gate';
 import type { Services } from '../services.js';
 import { e164 } from '../messages/message.js';
+import type { User } from '../users.js';
+import { recordVerifiedPhone } from './phone.js';
 
 // The SMS one-time code's binding to "the session that asked": POST /api/otp/sms sets an HttpOnly, SameSite=Strict
 // cookie holding 256 random bits (unless the client has one already), and the code is bound to its hash and the
@@ -71,12 +73,18 @@ function readVerifyBody(body: unknown): VerifyBody {
 /**
  * POST /api/otp/sms/verify: checks an SMS code (hashed, single use, 5 attempts, 10 minutes: captcha-gate's
  * verification codes), bound to the number and the session cookie that asked for it. Answers 200 with the verified
- * number; refusals are 400 invalid_request / invalid_phone and 403 verification_failed / _expired / _used /
- * _exhausted (docs/error-codes.md). Mounted by the CAPTCHA feature, which owns the codes.
+ * number, and records it on the account when a user is signed in (`optionalAuth`); refusals are 400
+ * invalid_request / invalid_phone, 403 verification_failed / _expired / _used / _exhausted and 409 phone_in_use
+ * (docs/error-codes.md). Mounted by the CAPTCHA feature, which owns the codes.
  */
-export function mountSmsOtpVerify(app: Express, services: Services, codes: VerificationCodes): void {
+export function mountSmsOtpVerify(
+  app: Express,
+  services: Services,
+  codes: VerificationCodes,
+  optionalAuth: RequestHandler,
+): void {
   const json = express.json({ limit: '16kb' });
-  app.post('/api/otp/sms/verify', json, async (req, res) => {
+  app.post('/api/otp/sms/verify', json, optionalAuth, async (req, res) => {
     const { phone, id, code } = readVerifyBody(req.body);
     const session = readCookie(req, cookieName(services.config.production));
     // No session cookie: nothing to bind to, so nothing is looked up or counted.
@@ -91,7 +99,11 @@ export function mountSmsOtpVerify(app: Express, services: Services, codes: Verif
       code,
     );
     if (!checked.ok) throw codeCheckError(checked);
+    const verifiedAt = services.clock.now();
+    // Checked after the code, not before: only whoever holds the number learns that another account has it.
+    const user = (res.locals as { user?: User }).user;
+    if (user) await recordVerifiedPhone(services.users, user, { number: phone, verifiedAt });
     res.setHeader('Cache-Control', 'no-store');
-    res.json({ phone: { number: phone, verified: true, verifiedAt: services.clock.now() } });
+    res.json({ phone: { number: phone, verified: true, verifiedAt } });
   });
 }

@@ -35,11 +35,17 @@ describe('reference app: the life of a session', () => {
       .send({ token: await tokenFromMail(t, email) })
       .expect(204);
     const login = await t.agent.post('/api/auth/login').send({ email, password: goodPassword }).expect(200);
-    expect(login.body.user).toEqual({ id: user!.id, email, emailVerified: true, createdAt: user!.createdAt });
+    expect(login.body.user).toEqual({
+      id: user!.id,
+      email,
+      emailVerified: true,
+      createdAt: user!.createdAt,
+      phone: null,
+    });
     expect(Object.keys(setCookies(login)).sort()).toEqual(['at', 'rt']);
 
     const me = await t.agent.get('/api/auth/me').expect(200);
-    expect(me.body.user).toMatchObject({ id: user!.id, email, emailVerified: true });
+    expect(me.body.user).toEqual({ ...login.body.user, mfaEnabled: false });
     expect(me.body.user.passwordHash).toBeUndefined();
 
     clock.advance(21 * 60_000);
