@@ -95,6 +95,7 @@ describe('the production build: node dist/server.js', () => {
         WALLET_KEKS: `w1:${secret()}`,
         CAPTCHA_PROVIDER: 'turnstile',
         CAPTCHA_SECRET: 'turnstile-secret',
+        CAPTCHA_SITE_KEY: 'turnstile-site-key',
         CAPTCHA_VERIFY_URL: `${provider.server.url}/siteverify`,
         TRUST_PROXY: 'loopback',
         // Nothing listens there: mail stays in the outbox, which this test does not read.
