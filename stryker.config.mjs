@@ -1,7 +1,11 @@
 // Mutation testing of the security-critical modules (issue 21). Run through `pnpm mutate` (scripts/mutate.mjs),
 // which mutates one module at a time with its own incremental file; see docs/contributing.md.
 // scripts/mutate.mjs names the module's tests and report; run by hand, Stryker takes every package's tests.
-const tests = process.env.STRYKER_TESTS ?? 'packages';
+// STRYKER_TESTS: comma-separated test folders or files (a module's tests, not its whole package's, keep a run short).
+const tests = (process.env.STRYKER_TESTS ?? 'packages').split(',');
+const testMatch = tests.map((path) =>
+  path.endsWith('.ts') ? `<rootDir>/${path}` : `<rootDir>/${path}/**/*.test.ts`,
+);
 const report = process.env.STRYKER_REPORT ?? 'reports/mutation/mutation';
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
@@ -13,7 +17,7 @@ export default {
   jest: {
     projectType: 'custom',
     configFile: 'jest.config.cjs',
-    config: { roots: [`<rootDir>/${tests}`] },
+    config: { roots: ['<rootDir>/packages'], testMatch },
     enableFindRelatedTests: true,
   },
   checkers: ['typescript'],
