@@ -1,3 +1,4 @@
+import { hkdfSync } from 'node:crypto';
 import {
   memoryStore,
   redisStore,
@@ -11,6 +12,7 @@ import type { Config } from './config/index.js';
 import { jsonLogger } from './logger.js';
 import { connectRedis } from './redis.js';
 import type { Outbox } from './outbox.js';
+import { destinationCap, type DestinationCap } from './messages/destination-cap.js';
 import { outboxFromConfig } from './messages/setup.js';
 import type { UserRepository } from './users.js';
 import type { WalletRepository } from './wallets/repository.js';
@@ -33,6 +35,8 @@ export interface Services {
   /** Present when REDIS_URL is set: for packages that take a Redis client directly (rate-limit-redis). */
   sendCommand?: SendCommand;
   outbox: Outbox;
+  /** How many messages one e-mail address or phone receives per window, whoever asks (MESSAGES_PER_DESTINATION). */
+  destinations: DestinationCap;
   /** PostgreSQL (DATABASE_URL) or PGlite: every durable record, through the repositories below. */
   database: Database;
   users: UserRepository;
@@ -134,6 +138,20 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     store,
     ...(sendCommand ? { sendCommand } : {}),
     outbox,
+    destinations: destinationCap({
+      store,
+      // Derived from the first JWT secret, as the verification codes' key: the same on every instance.
+      hashKey: Buffer.from(
+        hkdfSync(
+          'sha256',
+          config.jwtSecrets[0]!.key,
+          Buffer.alloc(0),
+          'shieldwall message destination cap',
+          32,
+        ),
+      ),
+      ...config.messages.perDestination,
+    }),
     database,
     users: overrides.users ?? sqlUsers(database.db, now, database.scope),
     wallets,

@@ -26,6 +26,11 @@ export interface MessagesConfig {
   outboxDir?: string;
   /** OUTBOX_POLL_MS: how often each instance's worker looks for due messages. Default 1000. */
   outboxPollMs: number;
+  /**
+   * MESSAGES_PER_DESTINATION (5) per MESSAGES_PER_DESTINATION_WINDOW_MS (3600000): how many messages one e-mail
+   * address or phone number receives, whoever asks (messages/destination-cap.ts).
+   */
+  perDestination: { limit: number; windowMs: number };
 }
 
 const address = /^(?:[^<>@\s]{1,64}@[^<>@\s]{1,253}|[^<>]{0,100}<[^<>@\s]{1,64}@[^<>@\s]{1,253}>)$/;
@@ -116,6 +121,14 @@ export function messagesConfig(
   const outboxDir =
     env.OUTBOX_DIR ?? (context.nodeEnv === 'development' ? join(context.dataDir, 'outbox') : undefined);
 
+  const limit = positiveInt(env, 'MESSAGES_PER_DESTINATION', 5, problems);
+  if (limit > 1000) problems.add('MESSAGES_PER_DESTINATION must be a whole number from 1 to 1000');
+  const windowMs = positiveInt(env, 'MESSAGES_PER_DESTINATION_WINDOW_MS', 3600_000, problems);
+  if (windowMs < 60_000 || windowMs > 7 * 86_400_000)
+    problems.add(
+      'MESSAGES_PER_DESTINATION_WINDOW_MS must be a whole number of milliseconds from 60000 to 604800000',
+    );
+
   return {
     ...(smtpUrl ? { smtpUrl } : {}),
     mailFrom,
@@ -124,5 +137,6 @@ export function messagesConfig(
     ...(sms ? { sms } : {}),
     ...(outboxDir ? { outboxDir } : {}),
     outboxPollMs,
+    perDestination: { limit, windowMs },
   };
 }

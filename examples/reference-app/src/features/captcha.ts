@@ -22,6 +22,7 @@ import type { User } from '../users.js';
 import { boundDeviceOf, sealTotpSecret } from '../mfa-secrets.js';
 import type { Feature } from './feature.js';
 import { codeEmail, codeSms } from '../messages/templates.js';
+import { sendCapped } from '../messages/destination-cap.js';
 import { mountSmsOtpVerify, phoneVerificationAction, smsOtpSubject } from './sms-otp.js';
 import { answerVerifiedPhone } from './phone.js';
 
@@ -72,11 +73,19 @@ function sendCode(services: Services): (message: CodeMessage) => Promise<void> {
   return async ({ channel, to, code, action, expiresAt }) => {
     const what = purpose[action] ?? 'continue';
     const minutes = Math.round((expiresAt - services.clock.now()) / 60_000);
-    await services.outbox.send(
+    const message =
       channel === 'sms'
         ? codeSms(to, code, what, minutes)
-        : codeEmail(services.config.publicOrigin, to, code, what, minutes),
-    );
+        : codeEmail(services.config.publicOrigin, to, code, what, minutes);
+    // POST /api/otp/sms counted its number before issuing (it answers 429 beyond the cap). A step-up's answer
+    // must not change with the cap, so beyond it the code is simply never delivered.
+    if (action === phoneVerificationAction) await services.outbox.send(message);
+    else
+      await sendCapped(
+        { cap: services.destinations, outbox: services.outbox, logger: services.logger },
+        message,
+        `${action}_code`,
+      );
   };
 }
 
@@ -191,6 +200,18 @@ export const mountCaptcha: Feature = async (app, services, guards) => {
             400,
             'invalid_phone',
             'Send {"phone": "+<country><number>"} in E.164 form.',
+          );
+        }
+        // The number's owner did not ask for these: beyond its cap the requester is told so (the number is the
+        // requester's input, so the refusal reveals nothing about anyone's account).
+        const capped = await services.destinations.take({ channel: 'sms', to: phone });
+        if (!capped.allowed) {
+          const seconds = Math.ceil(capped.retryAfterMs / 1000);
+          throw new ShieldwallError(
+            429,
+            'destination_rate_limited',
+            'Too many messages to this number. Try again later.',
+            { details: { retryAfter: seconds }, headers: { 'Retry-After': String(seconds) } },
           );
         }
         const issued = await codes.issue({

@@ -93,9 +93,27 @@ describe('reference app configuration: mail, SMS and the outbox', () => {
       smsRoutes: true,
       outboxDir: '/tmp/sw-data/outbox',
       outboxPollMs: 1000,
+      perDestination: { limit: 5, windowMs: 3600_000 },
     });
     const test = loadConfig({ NODE_ENV: 'test' }, { persistDevSecrets: false });
     expect(test.messages).not.toHaveProperty('outboxDir');
     expect(test.messages).not.toHaveProperty('smtpUrl');
+  });
+
+  it('reads the per-destination cap and refuses values that would disable or overflow it', () => {
+    const set = loadConfig(
+      { NODE_ENV: 'test', MESSAGES_PER_DESTINATION: '3', MESSAGES_PER_DESTINATION_WINDOW_MS: '600000' },
+      { persistDevSecrets: false },
+    );
+    expect(set.messages.perDestination).toEqual({ limit: 3, windowMs: 600_000 });
+    expect(problems({ NODE_ENV: 'test', MESSAGES_PER_DESTINATION: '0' })).toEqual([
+      'MESSAGES_PER_DESTINATION must be a positive whole number',
+    ]);
+    expect(problems({ NODE_ENV: 'test', MESSAGES_PER_DESTINATION: '1001' })).toEqual([
+      'MESSAGES_PER_DESTINATION must be a whole number from 1 to 1000',
+    ]);
+    expect(problems({ NODE_ENV: 'test', MESSAGES_PER_DESTINATION_WINDOW_MS: '1000' })).toEqual([
+      'MESSAGES_PER_DESTINATION_WINDOW_MS must be a whole number of milliseconds from 60000 to 604800000',
+    ]);
   });
 });
