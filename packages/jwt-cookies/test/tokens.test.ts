@@ -84,6 +84,37 @@ describe('jwt-cookies: verifying access tokens', () => {
       await expectRefused(forge({ alg, typ: 'at+jwt', kid: 'k1' }, validClaims(), key1.key));
   });
 
+  it('bounds a token at 4,096 characters: well signed, 4,096 is read and 4,097 refused', async () => {
+    // Pads the claims (and the header, whose base64url length steps by 4/3) until the token is exactly `length`.
+    const ofLength = (length: number): string => {
+      for (let extra = 0; extra < 4; extra++)
+        for (let pad = 0; pad < length; pad++) {
+          const token = forge(
+            { alg: 'HS256', typ: 'at+jwt', kid: 'k1', x: 'x'.repeat(extra) },
+            { ...validClaims(), pad: 'p'.repeat(pad) },
+            key1.key,
+          );
+          if (token.length === length) return token;
+          if (token.length > length) break;
+        }
+      throw new Error(`no token of ${length} characters`);
+    };
+    await me(ofLength(4096)).expect(200);
+    await expectRefused(ofLength(4097));
+  });
+
+  it('refuses a well-signed header or payload that is JSON but not an object (null, an array, a string)', async () => {
+    const header = { alg: 'HS256', typ: 'at+jwt', kid: 'k1' };
+    for (const value of [null, [header], 'HS256']) {
+      const input = `${Buffer.from(JSON.stringify(value)).toString('base64url')}.${b64(validClaims())}`;
+      await expectRefused(`${input}.${createHmac('sha256', key1.key).update(input).digest('base64url')}`);
+    }
+    for (const value of [null, [validClaims()], 42]) {
+      const input = `${b64(header)}.${Buffer.from(JSON.stringify(value)).toString('base64url')}`;
+      await expectRefused(`${input}.${createHmac('sha256', key1.key).update(input).digest('base64url')}`);
+    }
+  });
+
   it('refuses a tampered payload', async () => {
     const [header, payload, signature] = access.split('.');
     const claims = JSON.parse(Buffer.from(payload!, 'base64url').toString());
