@@ -1,5 +1,5 @@
 import { manualClock, type ManualClock } from '@shieldwall/core';
-import { listen, type RunningServer } from '@shieldwall/test-utils';
+import { listen, type RunningServer } from '../helpers/http.js';
 import { createKeyExchangeClient, type KeyExchangeClient } from '@shieldwall/key-exchange/client';
 import { participationThreshold } from '../../src/features/activities.js';
 import { startTestApp, type TestApp } from '../helpers/reference-app.js';

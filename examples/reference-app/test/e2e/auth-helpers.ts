@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Response } from 'supertest';
 import { memoryStore, type Store } from '@shieldwall/core';
 import type { OutboxMessage } from '@shieldwall/reference-app';
-import { recordingStore as recordingStoreOf, type RecordingStore } from '@shieldwall/test-utils';
+import { recordingStore as recordingStoreOf, type RecordingStore } from '../helpers/recording-store.js';
 import type { TestApp } from '../helpers/reference-app.js';
 
 export const fastHashing = { BCRYPT_COST: '4' };

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { manualClock, type ManualClock } from '@shieldwall/core';
 import { startTestApp, type TestApp } from '../helpers/reference-app.js';
-import { fakeProvider, type FakeProvider } from '../../../../packages/captcha-gate/test/fake-provider.js';
+import { fakeProvider, type FakeProvider } from '../helpers/fake-captcha-provider.js';
 import { fastHashing } from './auth-helpers.js';
 
 export { fakeProvider, type FakeProvider };

@@ -1,4 +1,4 @@
-import { listen, type RunningServer } from '@shieldwall/test-utils';
+import { listen, type RunningServer } from '../helpers/http.js';
 import { createKeyExchangeClient, type KeyExchangeClient } from '@shieldwall/key-exchange/client';
 import type { TestApp } from '../helpers/reference-app.js';
 

@@ -12,7 +12,7 @@ import {
   randomBytes,
   type JsonWebKey,
 } from 'node:crypto';
-import { listen, type RunningServer } from '@shieldwall/test-utils';
+import { listen, type RunningServer } from '../helpers/http.js';
 import { startTestApp, type TestApp } from '../helpers/reference-app.js';
 
 type Header = Record<string, unknown>;

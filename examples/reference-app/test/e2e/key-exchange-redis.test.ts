@@ -1,14 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { redisStore } from '@shieldwall/core';
 import { createKeyExchangeClient } from '@shieldwall/key-exchange/client';
-import {
-  connectRedis,
-  describeWithRedis,
-  listen,
-  uniquePrefix,
-  type ConnectedRedis,
-  type RunningServer,
-} from '@shieldwall/test-utils';
+import { listen, type RunningServer } from '../helpers/http.js';
+import { connectRedis, describeWithRedis, uniquePrefix, type ConnectedRedis } from '../helpers/redis.js';
 import { startTestApp, type TestApp } from '../helpers/reference-app.js';
 
 // Two reference-app instances sharing one Redis (as REDIS_URL deploys them), each with its own key prefix per run.

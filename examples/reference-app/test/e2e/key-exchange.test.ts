@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAppVersionKey } from '@shieldwall/key-exchange';
 import { createKeyExchangeClient } from '@shieldwall/key-exchange/client';
-import { listen, type RunningServer } from '@shieldwall/test-utils';
+import { listen, type RunningServer } from '../helpers/http.js';
 import { envelopeSealer } from '@shieldwall/wallet-crypto';
 import { startTestApp, type TestApp } from '../helpers/reference-app.js';
 import { cookieHeader, fastHashing, recordingStore, setCookies, signUp } from './auth-helpers.js';

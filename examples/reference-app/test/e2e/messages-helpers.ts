@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { simpleParser, type ParsedMail } from 'mailparser';
-import { listen } from '@shieldwall/test-utils';
+import { listen } from '../helpers/http.js';
 
 export interface ReceivedMail {
   /** The envelope recipients (RCPT TO). */

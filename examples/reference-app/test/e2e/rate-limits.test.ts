@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { challengeHeaders, manualClock, type ManualClock } from '@shieldwall/core';
-import { connectRedis, describeWithRedis, type ConnectedRedis } from '@shieldwall/test-utils';
+import { connectRedis, describeWithRedis, type ConnectedRedis } from '../helpers/redis.js';
 import { startTestApp, type TestApp } from '../helpers/reference-app.js';
 
 const fastHashing = { BCRYPT_COST: '4' };

@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { manualClock } from '@shieldwall/core';
-import { describeWithRedis, startRedisCluster, type RedisCluster } from '@shieldwall/test-utils';
+import { describeWithRedis } from '../helpers/redis.js';
+import { startRedisCluster, type RedisCluster } from '../helpers/redis-cluster.js';
 import { loadConfig } from '@shieldwall/reference-app';
 import { startTestApp, type TestApp } from '../helpers/reference-app.js';
 import { cookieHeader, fastHashing, setCookies, signUp } from './auth-helpers.js';

@@ -1,11 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export const appDir = join(__dirname, '..', '..');
-export const repoRoot = join(appDir, '..', '..');
+/** Where a user types `npm start`: the repository's root in the workspace, this folder in a copy of it. */
+export const startDir = existsSync(join(appDir, '..', '..', 'pnpm-workspace.yaml'))
+  ? join(appDir, '..', '..')
+  : appDir;
 
 export interface SpawnedApp {
   child: ChildProcess;

@@ -1,4 +1,4 @@
-import { freePort, repoRoot, spawnApp, type SpawnedApp } from './spawn-app';
+import { freePort, startDir, spawnApp, type SpawnedApp } from './spawn-app';
 
 jest.setTimeout(120_000);
 
@@ -10,7 +10,7 @@ afterAll(async () => {
 test('npm start: the URL and what to try come first; Ctrl-C exits 0 with nothing more said', async () => {
   const port = await freePort();
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  app = spawnApp({ PORT: String(port) }, { cmd: npm, args: ['start'], cwd: repoRoot });
+  app = spawnApp({ PORT: String(port) }, { cmd: npm, args: ['start'], cwd: startDir });
   await app.waitForOutput('Ctrl-C stops it.');
 
   // npm's own header (`> shieldwall@0.0.0 start`, the command, a blank line) comes first; the app's lines next.
