@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { simpleParser } from 'mailparser';
 import { createReferenceApp, loadConfig, memoryLogger, type ReferenceApp } from '@shieldwall/reference-app';
+import { pgliteTarget } from '../helpers/database.js';
 import { goodPassword } from './auth-helpers.js';
 
 async function filesIn(dir: string, count: number): Promise<string[]> {
@@ -29,7 +30,9 @@ describe('reference app in development: the local outbox under .data/outbox', ()
       { persistDevSecrets: false },
     );
     expect(config.messages.outboxDir).toBe(join(dir, 'outbox'));
-    app = await createReferenceApp(config, { logger });
+    // The outbox is what is under test, not the database: the file's shared PGlite (a fresh schema) spares each
+    // test an initdb of its own under DATA_DIR (tens of seconds on a loaded machine, past the hook's timeout).
+    app = await createReferenceApp(config, { logger, databaseTarget: await pgliteTarget() });
   });
   afterEach(async () => {
     await app.close();
