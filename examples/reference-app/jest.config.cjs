@@ -1,8 +1,5 @@
 // The reference app's own test run: `npm test` in this folder, in the workspace or in a copy of the folder
 // installed with npm. TypeScript goes through SWC (no type checking); ESM-only dependencies are transformed too.
-const { existsSync } = require('node:fs');
-const { join } = require('node:path');
-
 const esmOnly = ['jose', '@noble/curves', '@noble/hashes', '@scure/base', 'kysely'];
 // PGlite's CommonJS build loads its WebAssembly with dynamic import(), which jest's VM refuses without
 // --experimental-vm-modules: SWC turns those into require() calls.
@@ -11,18 +8,11 @@ const transformed = [...esmOnly, ...dynamicImports];
 // pnpm keeps packages under node_modules/.pnpm/<name with + for />@<version>/; npm keeps them flat.
 const pnpmNames = transformed.map((name) => name.replace('/', '\\+')).join('|');
 
-// The OAuth journeys borrow the oauth-providers package's fake providers (five providers, an OIDC issuer), which
-// live in the workspace only; a copy of this folder runs every other suite.
-const workspaceFakes = join(
-  __dirname,
-  '..',
-  '..',
-  'packages',
-  'oauth-providers',
-  'test',
-  'fake-providers.ts',
-);
-const workspaceOnly = existsSync(workspaceFakes) ? [] : ['/test/e2e/oauth\\.test\\.ts$'];
+// A few suites borrow fakes that live in the workspace only (test/workspace-only.cjs); a copy runs the rest.
+const workspaceOnly = require('./test/workspace-only.cjs');
+const notInCopy = workspaceOnly.inWorkspace()
+  ? []
+  : workspaceOnly.suites.map((suite) => `<rootDir>/${suite.replace(/\./g, '\\.')}$`);
 
 /** @type {import('jest').Config} */
 module.exports = {
@@ -30,7 +20,7 @@ module.exports = {
   rootDir: __dirname,
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  testPathIgnorePatterns: ['/node_modules/', ...workspaceOnly],
+  testPathIgnorePatterns: ['/node_modules/', ...notInCopy],
   transform: {
     '^.+\\.(t|j|mj|cj)s$': [
       '@swc/jest',

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { manualClock, memoryStore } from '@shieldwall/core';
-import { recordingStore } from '@shieldwall/test-utils';
+import { recordingStore } from './helpers/recording-store.js';
 import { destinationCap, normaliseDestination } from '../src/messages/destination-cap.js';
 
 describe('destinationCap', () => {

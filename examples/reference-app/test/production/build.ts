@@ -2,17 +2,20 @@ import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { appDir, repoRoot } from '../startup/spawn-app';
+import { appDir, workspaceRoot } from '../startup/spawn-app';
 
 export const serverFile = join(appDir, 'dist', 'server.js');
 
-/** What the bundle is made of: the app's sources and client, the packages' sources, and the build script. */
+/**
+ * What the bundle is made of: the app's sources and client, the packages (their sources in the workspace, what
+ * npm installed in a copy), and the build script.
+ */
 const inputs = [
   join(appDir, 'src'),
   join(appDir, 'client'),
   join(appDir, 'scripts'),
   join(appDir, 'package.json'),
-  join(repoRoot, 'packages'),
+  workspaceRoot ? join(workspaceRoot, 'packages') : join(appDir, 'node_modules', '@shieldwall'),
 ];
 
 function newestMtime(path: string): number {

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { connect } from 'node:net';
-import { listen, type RunningServer } from '@shieldwall/test-utils';
+import { listen, type RunningServer } from '../helpers/http.js';
 import { appDir, freePort, spawnApp, type SpawnedApp } from '../startup/spawn-app';
 import { buildOnce } from './build';
 

@@ -5,10 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export const appDir = join(__dirname, '..', '..');
-/** Where a user types `npm start`: the repository's root in the workspace, this folder in a copy of it. */
-export const startDir = existsSync(join(appDir, '..', '..', 'pnpm-workspace.yaml'))
+/** The repository's root when this folder is in the workspace; undefined in a copy of the folder. */
+export const workspaceRoot: string | undefined = existsSync(join(appDir, '..', '..', 'pnpm-workspace.yaml'))
   ? join(appDir, '..', '..')
-  : appDir;
+  : undefined;
+/** Where a user types `npm start`: the repository's root in the workspace, this folder in a copy of it. */
+export const startDir = workspaceRoot ?? appDir;
 
 export interface SpawnedApp {
   child: ChildProcess;
