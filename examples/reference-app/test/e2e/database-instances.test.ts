@@ -4,7 +4,9 @@ import type { DatabaseTarget } from '../../src/db/open.js';
 import { startTestApp, type TestApp } from '../helpers/reference-app.js';
 import { pgliteTarget } from '../helpers/database.js';
 import { totp } from './captcha-helpers.js';
-import { fastHashing, goodPassword, secret, signUp } from './auth-helpers.js';
+import { cookieHeader, fastHashing, goodPassword, secret, setCookies, signUp } from './auth-helpers.js';
+import { recoverPersonalSigner } from '../../src/wallets/keys.js';
+import { openWebChannel, type ChannelForTests } from './key-exchange-helpers.js';
 
 // Several instances of the app on one database and one store, as a deployment runs them: what one writes, the
 // others read; and docs/guides/kek-rotation.md followed step by step, with a user whose MFA secret is sealed.
@@ -18,6 +20,7 @@ describe('reference app: instances on one database', () => {
   let clock: ManualClock;
   let jwtSecrets: string;
   const apps: TestApp[] = [];
+  const channels: ChannelForTests[] = [];
   const start = async (walletKeks: string) => {
     const app = await startTestApp(
       { ...fastHashing, JWT_SECRETS: jwtSecrets, WALLET_KEKS: walletKeks },
@@ -41,6 +44,7 @@ describe('reference app: instances on one database', () => {
     jwtSecrets = `j1:${secret()}`;
   });
   afterEach(async () => {
+    for (const channel of channels.splice(0)) await channel.close();
     for (const app of apps.splice(0)) await app.close();
     await (store as { close?: () => Promise<void> }).close?.();
   });
@@ -65,6 +69,63 @@ describe('reference app: instances on one database', () => {
     expect(hijack.status).toBe(403);
     expect(hijack.body.error.code).toBe('mfa_device_required');
     expect((await b.services.users.findByEmail(email))!.mfa?.deviceId).toBe('phone-12345678');
+  });
+
+  it('signs on instance B with a wallet created on A; another user, on either, can use it nowhere', async () => {
+    const a = await start(kek('k1', 1));
+    const b = await start(kek('k1', 1));
+    /** A channel of `email`'s session on `t`, and that session's cookies. */
+    const channelOf = async (t: TestApp, login: Awaited<ReturnType<typeof signUp>>) => {
+      const cookies = cookieHeader(setCookies(login));
+      const channel = await openWebChannel(t, cookies);
+      channels.push(channel);
+      return { channel, cookies };
+    };
+    const call = async (channel: ChannelForTests, path: string, body?: object) => {
+      const res = await channel.client.fetch(path, body ? { method: 'POST', body } : { method: 'GET' });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+    const aliceOnA = await channelOf(a, await signUp(a, email));
+    const wallet = (await call(aliceOnA.channel, '/api/wallets', {})).body.wallet as {
+      id: string;
+      address: string;
+    };
+
+    const aliceOnB = await channelOf(b, await signIn(b));
+    expect((await call(aliceOnB.channel, '/api/wallets')).body).toEqual({ wallets: [wallet] });
+    const signed = await call(aliceOnB.channel, `/api/wallets/${wallet.id}/sign`, { message: 'from b' });
+    expect(signed.status).toBe(200);
+    expect(recoverPersonalSigner(Buffer.from('from b'), signed.body.signature as string)).toBe(
+      wallet.address,
+    );
+
+    const rows = () => a.services.database.db.selectFrom('wallets').selectAll().execute();
+    const before = await rows();
+    const signedLines = () =>
+      [...a.logger.lines, ...b.logger.lines].filter((line) => line.message === 'wallet signed a message')
+        .length;
+    const signatures = signedLines();
+    const bob = 'bob@example.com';
+    for (const [t, login] of [
+      [a, await signUp(a, bob)],
+      [b, await b.request.post('/api/auth/login').send({ email: bob, password: goodPassword }).expect(200)],
+    ] as const) {
+      const bobs = await channelOf(t, login);
+      expect(await call(bobs.channel, '/api/wallets')).toEqual({ status: 200, body: { wallets: [] } });
+      const sign = await call(bobs.channel, `/api/wallets/${wallet.id}/sign`, { message: 'x' });
+      expect(sign.status).toBe(404);
+      expect(sign.body).toEqual({ error: { code: 'wallet_not_found', message: expect.any(String) } });
+      // No route hands a key out, to its owner or anyone: an export answers 404 like any unknown path.
+      for (const path of [`/api/wallets/${wallet.id}/export`, `/api/wallets/${wallet.id}`]) {
+        const exported = await t.request.get(path).set('Cookie', bobs.cookies);
+        expect(exported.status).toBe(404);
+        expect(exported.body.error.code).toBe('not_found');
+        const posted = await t.request.post(path).set('Cookie', bobs.cookies).send({});
+        expect(posted.status).toBe(404);
+      }
+    }
+    expect(await rows()).toEqual(before);
+    expect(signedLines()).toBe(signatures);
   });
 
   it('follows the KEK rotation guide to the end with a bound MFA device: no unknown_key afterwards', async () => {
