@@ -7,6 +7,6 @@ const { join } = require('node:path');
 const fakes = join(__dirname, '..', '..', '..', 'packages', 'oauth-providers', 'test', 'fake-providers.ts');
 
 module.exports = {
-  suites: ['test/e2e/oauth.test.ts', 'test/e2e/phone.test.ts'],
+  suites: ['test/e2e/oauth.test.ts', 'test/e2e/oauth-races.test.ts', 'test/e2e/phone.test.ts'],
   inWorkspace: () => existsSync(fakes),
 };
