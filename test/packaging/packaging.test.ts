@@ -1,14 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { packAll } from './pack-all';
+import { packedOnce, sharedWork } from './packed-once';
 
 // Test what we publish: pack every public package as npm would receive it (pnpm applies publishConfig), install
 // the tarballs into throwaway projects, and import each one from CommonJS, from ESM and from type-checked
 // TypeScript (node16 resolution, both module kinds). publint and are-the-types-wrong check each tarball too.
 
 const root = join(__dirname, '..', '..');
-const work = join(__dirname, '.work');
+const work = join(sharedWork, 'packaging');
 const bin = (name: string) => join(root, 'node_modules', '.bin', name);
 
 interface Packed {
@@ -39,7 +39,7 @@ describe('packed packages', () => {
 
   beforeAll(async () => {
     rmSync(work, { recursive: true, force: true });
-    for (const { name, tarball, dir } of await packAll(join(work, 'tarballs'))) {
+    for (const { name, tarball, dir } of await packedOnce()) {
       packed.push({ name, tarball, subpaths: subpathsOf(dir) });
     }
     mkdirSync(consumer, { recursive: true });
@@ -55,6 +55,10 @@ describe('packed packages', () => {
         '--no-fund',
         '--loglevel=error',
         'express@5',
+        // What a TypeScript user adds: express's types (an optional peer of every package) and passport's (an
+        // optional peer of oauth-providers, whose declarations refer to them).
+        '@types/express',
+        '@types/passport',
         ...packed.map((p) => p.tarball),
       ],
       consumer,
