@@ -1,5 +1,7 @@
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type { PackedPackage } from './pack-all';
 import { closure, installLine, npmProject, packageName } from './npm-project';
 import { packedOnce, sharedWork } from './packed-once';
@@ -28,6 +30,7 @@ const budgets: Record<string, number> = {
 };
 
 const work = join(sharedWork, 'single-install');
+const execFileAsync = promisify(execFile);
 const concurrency = 3;
 
 /** The bare specifiers that a package's built code (not its type declarations) loads at run time. */
@@ -146,6 +149,45 @@ describe('each package installed alone from its tarball', () => {
       });
     }
   });
+
+  it("runs key-exchange's create-app-key bin from the tarball, as npx runs it", async () => {
+    const project = installed.find(({ name }) => name === '@shieldwall/key-exchange');
+    if (!project) throw new Error('key-exchange was not installed');
+    const npx = (...args: string[]) =>
+      execFileAsync('npx', ['--no-install', 'create-app-key', ...args], {
+        cwd: project.dir,
+        env: { ...process.env, CI: 'true' },
+      });
+    expect((await npx('--help')).stdout).toMatch(/^usage: create-app-key --platform/);
+    writeFileSync(
+      join(project.dir, 'sealer.mjs'),
+      "export { ephemeralSealer as createSealer } from '@shieldwall/key-exchange';\n",
+    );
+    const registry = join(project.dir, 'keys.json');
+    const args = [
+      '--platform',
+      'ios',
+      '--version',
+      '2.4.0',
+      '--registry',
+      registry,
+      '--sealer-module',
+      'sealer.mjs',
+    ];
+    const jwk = JSON.parse((await npx(...args)).stdout) as Record<string, unknown>;
+    expect(jwk).toMatchObject({ kty: 'RSA', alg: 'RSA-OAEP-256', use: 'enc' });
+    expect(jwk).not.toHaveProperty('d');
+    const written = JSON.parse(readFileSync(registry, 'utf8')) as { keys: Array<Record<string, unknown>> };
+    expect(written.keys).toEqual([
+      expect.objectContaining({ platform: 'ios', version: '2.4.0', kid: jwk.kid }),
+    ]);
+    // Refused without a change to the registry: the version already has a key.
+    await expect(npx(...args)).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/already has a key/),
+    });
+    expect(JSON.parse(readFileSync(registry, 'utf8'))).toEqual(written);
+  }, 60_000);
 
   it('ships no @types/* package as a runtime dependency', () => {
     for (const { name, tarball } of packed) {

@@ -12,7 +12,7 @@ import { createSealer } from './fixtures/sealer.js';
 const run = promisify(execFile);
 const root = join(__dirname, '..');
 
-describe('bin/create-app-key', () => {
+describe('create-app-key', () => {
   it('adds a sealed entry to the registry and prints the public JWK that a build embeds', async () => {
     const registry = join(mkdtempSync(join(tmpdir(), 'kx-cli-')), 'keys.json');
     const cli = (version: string) =>
@@ -21,7 +21,7 @@ describe('bin/create-app-key', () => {
         [
           '--import',
           'tsx',
-          'bin/create-app-key.ts',
+          'src/bin/create-app-key.ts',
           '--platform',
           'ios',
           '--version',

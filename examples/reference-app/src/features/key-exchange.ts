@@ -22,7 +22,7 @@ export function keyExchangeSealer(config: Config): SecretSealer {
 }
 
 /**
- * For `packages/key-exchange/bin/create-app-key.ts --sealer-module <this file>`: the same sealer the app opens
+ * For `create-app-key --sealer-module <this file>` (the bin of @shieldwall/key-exchange): the same sealer the app opens
  * mobile keys with, from the environment (WALLET_KEKS, or the development secrets in DATA_DIR).
  */
 export function createSealer(): SecretSealer {

@@ -1,17 +1,23 @@
-// Creates the RSA key pair for a new mobile app version, adds it (private key sealed) to a registry JSON file and
-// prints the public JWK to embed in the build. Run with tsx:
+#!/usr/bin/env node
+// `create-app-key`: creates the RSA key pair for a new mobile app version, adds it (private key sealed) to a
+// registry JSON file and prints the public JWK to embed in the build. Shipped compiled (dist/bin), so it runs
+// from an npm install:
 //
-//   npx tsx packages/key-exchange/bin/create-app-key.ts --platform ios --version 2.4.0 \
-//     --registry mobile-app-keys.json --sealer-module ./my-sealer.ts
+//   npx create-app-key --platform ios --version 2.4.0 --registry mobile-app-keys.json --sealer-module ./sealer.mjs
 //
 // The sealer module exports `createSealer()` (sync or async) returning the SecretSealer the server will open the
-// key with (the reference app: examples/reference-app/src/features/key-exchange-sealer.ts).
+// key with (the reference app: examples/reference-app/src/features/key-exchange.ts). A TypeScript sealer module
+// needs a loader: `NODE_OPTIONS='--import tsx' npx create-app-key …`.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createAppVersionKey, type AppVersionsConfig, type SecretSealer } from '../src/index.js';
+import { createAppVersionKey, type AppVersionsConfig, type SecretSealer } from '../index.js';
 
-export async function runCreateAppKey(argv: readonly string[]): Promise<string> {
+const usage =
+  'usage: create-app-key --platform <ios|android> --version <x.y.z> --registry <file.json> --sealer-module <module>';
+
+async function createAppKey(argv: readonly string[]): Promise<string> {
+  if (argv.includes('--help') || argv.includes('-h')) return usage;
   const args = new Map<string, string>();
   for (let i = 0; i < argv.length; i += 2) {
     const name = argv[i];
@@ -25,9 +31,7 @@ export async function runCreateAppKey(argv: readonly string[]): Promise<string> 
   const registry = args.get('registry');
   const sealerModule = args.get('sealer-module');
   if (!platform || !version || !registry || !sealerModule) {
-    throw new Error(
-      'usage: create-app-key --platform <ios|android> --version <x.y.z> --registry <file.json> --sealer-module <module>',
-    );
+    throw new Error(usage);
   }
   const loaded = (await import(pathToFileURL(resolve(sealerModule)).href)) as {
     createSealer?: () => SecretSealer | Promise<SecretSealer>;
@@ -48,13 +52,11 @@ export async function runCreateAppKey(argv: readonly string[]): Promise<string> 
   return JSON.stringify(publicJwk, null, 2);
 }
 
-const invoked = process.argv[1] && /create-app-key\.[cm]?[jt]s$/.test(process.argv[1]);
-if (invoked) {
-  runCreateAppKey(process.argv.slice(2)).then(
-    (jwk) => process.stdout.write(jwk + '\n'),
-    (error: unknown) => {
-      process.stderr.write(`create-app-key: ${error instanceof Error ? error.message : String(error)}\n`);
-      process.exitCode = 1;
-    },
-  );
-}
+// Always runs: npm links the bin as node_modules/.bin/create-app-key, so argv[1] names no file to recognise.
+createAppKey(process.argv.slice(2)).then(
+  (output) => process.stdout.write(output + '\n'),
+  (error: unknown) => {
+    process.stderr.write(`create-app-key: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);
