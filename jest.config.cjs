@@ -11,7 +11,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/packages', '<rootDir>/examples', '<rootDir>/test'],
   testMatch: ['**/test/**/*.test.ts'],
-  testPathIgnorePatterns: ['/node_modules/', '/dist/', '/test/packaging/.work/'],
+  // test/fault runs alone (`pnpm test:fault`, its own config): it starts a Redis Cluster and app instances.
+  testPathIgnorePatterns: ['/node_modules/', '/dist/', '/test/packaging/.work/', '/test/fault/'],
   // The packaging test unpacks tarballs there; their package.json files would shadow the workspace packages.
   modulePathIgnorePatterns: ['<rootDir>/test/packaging/.work/'],
   transform: {
