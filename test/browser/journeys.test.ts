@@ -11,6 +11,7 @@ import {
   mailTo,
   tokenFromMail,
 } from '../../examples/reference-app/test/e2e/auth-helpers.js';
+import { fakeTelegram } from '../../packages/oauth-providers/test/fake-providers.js';
 import {
   codeFrom,
   fakeProvider,
@@ -41,6 +42,12 @@ const turnstileScript = `window.turnstile = {
   reset() {},
 };`;
 
+/** A stand-in for hCaptcha's api.js: a solved widget (hCaptcha tokens carry no action). */
+const hcaptchaScript = `window.hcaptcha = {
+  getResponse() { return 'tok.h.' + Math.random().toString(36).slice(2); },
+  reset() {},
+};`;
+
 describeWithChromium('the pages in a real browser (Chromium): every journey', () => {
   let browser: Browser;
   let context: BrowserContext;
@@ -61,7 +68,11 @@ describeWithChromium('the pages in a real browser (Chromium): every journey', ()
     mkdirSync(shots, { recursive: true });
     browser = await launchChromium();
     widget = await listen((req, res) => {
-      const script = req.url?.startsWith('/turnstile') ? turnstileScript : widgetScript;
+      const script = req.url?.startsWith('/turnstile')
+        ? turnstileScript
+        : req.url?.startsWith('/hcaptcha')
+          ? hcaptchaScript
+          : widgetScript;
       res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(script);
     });
     provider = await fakeProvider('/siteverify');
@@ -340,6 +351,82 @@ describeWithChromium('the pages in a real browser (Chromium): every journey', ()
     } finally {
       await origin.close();
       await turnstileApp.close();
+    }
+  }, 60_000);
+  it('signs up through an hCaptcha widget: the solved token goes to the app, which sends hCaptcha its site key', async () => {
+    let handler: RequestListener = (_req, res) => res.writeHead(503).end();
+    const origin = await listen((req, res) => handler(req, res));
+    const hcaptchaApp = await startTestApp({
+      ...fastHashing,
+      PUBLIC_ORIGIN: origin.url,
+      CAPTCHA_PROVIDER: 'hcaptcha',
+      CAPTCHA_SECRET: 'hcaptcha-secret',
+      CAPTCHA_SITE_KEY: 'hcaptcha-site-key',
+      CAPTCHA_VERIFY_URL: `${provider.url}/siteverify`,
+      CAPTCHA_SCRIPT_URL: `${widget.url}/hcaptcha.js`,
+    });
+    handler = hcaptchaApp.app;
+    // hCaptcha without Enterprise answers no score: a solved challenge is the whole verdict.
+    const reply = provider.reply;
+    provider.reply = () => ({
+      json: {
+        success: true,
+        hostname: '127.0.0.1',
+        challenge_ts: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      },
+    });
+    try {
+      await page.goto(`${origin.url}/signup`);
+      expect(await page.locator('#captcha.h-captcha').getAttribute('data-sitekey')).toBe('hcaptcha-site-key');
+      await page.getByLabel('E-mail').fill('dave@example.com');
+      await page.getByLabel('Password').fill(goodPassword);
+      await page.getByRole('button', { name: 'Create account' }).click();
+      expect(await statusOf('signup-status')).toMatch(/Check your e-mail/);
+      expect(provider.calls.at(-1)!.body).toMatchObject({
+        secret: 'hcaptcha-secret',
+        sitekey: 'hcaptcha-site-key',
+      });
+      expect(String(provider.calls.at(-1)!.body.response)).toMatch(/^tok\.h\./);
+      expect(await hcaptchaApp.services.users.findByEmail('dave@example.com')).toBeDefined();
+    } finally {
+      provider.reply = reply;
+      await origin.close();
+      await hcaptchaApp.close();
+    }
+  }, 60_000);
+
+  it("signs in with Telegram from the sign-in page's button (OpenID Connect on loopback) and lands on the account", async () => {
+    let handler: RequestListener = (_req, res) => res.writeHead(503).end();
+    const origin = await listen((req, res) => handler(req, res));
+    const client = { clientId: '123456789', clientSecret: 'telegram-secret' };
+    const telegram = await fakeTelegram(client);
+    const oauthApp = await startTestApp({
+      ...fastHashing,
+      PUBLIC_ORIGIN: origin.url,
+      OAUTH_TELEGRAM_CLIENT_ID: client.clientId,
+      OAUTH_TELEGRAM_CLIENT_SECRET: client.clientSecret,
+      OAUTH_TELEGRAM_BASE_URL: telegram.url,
+    });
+    handler = oauthApp.app;
+    telegram.claims = { phone_number: '+15551234567' };
+    try {
+      await page.goto(`${origin.url}/signin`);
+      // The provider approves at once (a signed-in Telegram user who consents): app -> provider -> app -> /account.
+      await page.getByRole('link', { name: 'Telegram' }).click();
+      await page.waitForURL(`${origin.url}/account`);
+      const me = await page.evaluate(async () => {
+        const res = await fetch('/api/auth/me');
+        return { status: res.status, body: (await res.json()) as { user?: { phone?: unknown } } };
+      });
+      expect(me.status).toBe(200);
+      // Telegram vouched for the number: recorded as verified, shown masked.
+      expect(me.body.user?.phone).toBe('+15•••••••67');
+      const user = await oauthApp.services.users.findByIdentity('telegram:31337');
+      expect(user?.phone?.number).toBe('+15551234567');
+    } finally {
+      await origin.close();
+      await telegram.close();
+      await oauthApp.close();
     }
   }, 60_000);
 });
