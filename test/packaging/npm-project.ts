@@ -115,3 +115,17 @@ export function closure(dir: string, name: string): { paths: Set<string>; edges:
 export function packageName(path: string): string {
   return path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length);
 }
+
+/** Runs `each` over `items`, at most `size` at a time: parallel, without flooding a small machine. */
+export async function inBatches<T>(
+  items: readonly T[],
+  size: number,
+  each: (item: T) => Promise<void>,
+): Promise<void> {
+  const queue = [...items];
+  await Promise.all(
+    Array.from({ length: size }, async () => {
+      for (let item = queue.shift(); item !== undefined; item = queue.shift()) await each(item);
+    }),
+  );
+}

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { PackedPackage } from './pack-all';
-import { closure, installLine, npmProject, packageName } from './npm-project';
+import { closure, inBatches, installLine, npmProject, packageName } from './npm-project';
 import { packedOnce, sharedWork } from './packed-once';
 
 // One package at a time, as a Node team installs it: each tarball into its own empty npm project with exactly
@@ -53,15 +53,6 @@ const runtimeImports = (installed: string): Set<string> =>
   new Set([...runtimeSpecifiers(installed)].filter((s) => s.startsWith('@shieldwall/')));
 
 const runtimeLoads = (installed: string, name: string): boolean => runtimeSpecifiers(installed).has(name);
-
-async function inBatches<T>(items: readonly T[], size: number, each: (item: T) => Promise<void>) {
-  const queue = [...items];
-  await Promise.all(
-    Array.from({ length: size }, async () => {
-      for (let item = queue.shift(); item !== undefined; item = queue.shift()) await each(item);
-    }),
-  );
-}
 
 interface Installed {
   name: string;
