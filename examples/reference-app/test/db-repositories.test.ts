@@ -12,6 +12,8 @@ import { sqlUsers } from '../src/db/users.js';
 import { sqlWallets } from '../src/db/wallets.js';
 import { sqlLedger } from '../src/db/ledger.js';
 import { sqlActivities } from '../src/db/activities.js';
+import { sqlAppVersions } from '../src/db/app-versions.js';
+import { createAppVersionKey } from '@shieldwall/key-exchange';
 import { countSealedNotUnder, sqlSealedColumns } from '../src/db/sealed.js';
 import { sealTotpSecret } from '../src/mfa-secrets.js';
 import {
@@ -301,9 +303,12 @@ describe.each([pgliteBackend, postgresBackend])('repositories on $name', (backen
     await users().update(user.id, {
       mfa: { secret: await sealTotpSecret(old, user.id, 'ABC'), deviceId: 'd', enabledAt: 1 },
     });
+    const appKey = await createAppVersionKey({ platform: 'ios', version: '2.4.0', sealer: old });
+    expect(await sqlAppVersions(database.db).addKey(appKey.entry, 1)).toBe(true);
     expect(await countSealedNotUnder(database.db, 'k2')).toEqual({
       'wallets.sealed_key': 1,
       'mfa_bindings.sealed_secret': 1,
+      'app_version_keys.sealed_private_key': 1,
     });
     const ring = envelopeSealer({
       keks: [
@@ -325,7 +330,15 @@ describe.each([pgliteBackend, postgresBackend])('repositories on $name', (backen
     expect(await countSealedNotUnder(database.db, 'k2')).toEqual({
       'wallets.sealed_key': 0,
       'mfa_bindings.sealed_secret': 0,
+      'app_version_keys.sealed_private_key': 0,
     });
+    // The re-wrapped app key still opens, under the new KEK, with its context.
+    const [rewrapped] = (await sqlAppVersions(database.db).load()).keys;
+    expect(rewrapped!.privateKey.startsWith('swe1.k2.')).toBe(true);
+    expect(
+      (await ring.open(rewrapped!.privateKey, { purpose: 'key-exchange/app-key', kid: appKey.entry.kid }))
+        .length,
+    ).toBeGreaterThan(1000);
     expect(
       (await database.db.selectFrom('wallets').select('version').executeTakeFirstOrThrow()).version,
     ).toBe(2);

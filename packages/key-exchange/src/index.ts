@@ -5,6 +5,7 @@ export type { WebKeyRing, PublishedKey } from './key-ring.js';
 export type { PublicJwk } from './jwk.js';
 export {
   createAppVersionKey,
+  createAppVersionRegistry,
   compareVersions,
   type AppVersionKey,
   type AppVersionsConfig,

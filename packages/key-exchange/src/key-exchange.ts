@@ -89,6 +89,12 @@ export interface KeyExchangeOptions {
   /** Mobile app versions and their keys. Defaults to none (every mobile handshake gets `unknown_app_version`). */
   appVersions?: AppVersionsConfig;
   /**
+   * Instead of `appVersions`: a registry the app keeps current itself, asked on every handshake and every channel
+   * request, so a minimum version or a revocation it learns (from a database, say) applies without a restart.
+   * Build each state with `createAppVersionRegistry`. Not together with `appVersions`.
+   */
+  appVersionRegistry?: AppVersionRegistry;
+  /**
    * Takes over the refusals (400 `invalid_envelope`, 403 `csrf_invalid`, 413, 415, 426 `upgrade_required`, ...):
    * `(error, req, res, next)` with `error.status` and `error.code`. Defaults to sending the JSON envelope, so no
    * error handler is needed; call `next(error)` to hand them to yours.
@@ -116,6 +122,7 @@ const optionNames: OptionNames<KeyExchangeOptions> = {
   maxBodyBytes: true,
   maxJsonDepth: true,
   appVersions: true,
+  appVersionRegistry: true,
   onRefused: true,
 };
 
@@ -234,7 +241,29 @@ export function keyExchange(options: Readonly<KeyExchangeOptions> = {}): KeyExch
     modulusLength,
     lockTtlMs: 30_000,
   });
-  const apps = options.appVersions ? createAppVersionRegistry(options.appVersions, sealer) : undefined;
+  const registry = options.appVersionRegistry;
+  if (registry !== undefined) {
+    if (options.appVersions !== undefined)
+      throw configError(
+        packageName,
+        'appVersionRegistry',
+        '(a registry)',
+        'pass appVersions or appVersionRegistry, not both.',
+      );
+    if (
+      typeof registry !== 'object' ||
+      registry === null ||
+      typeof registry.check !== 'function' ||
+      typeof registry.privateKey !== 'function'
+    )
+      throw configError(
+        packageName,
+        'appVersionRegistry',
+        registry,
+        'pass { check(platform, version), privateKey(kid) } (createAppVersionRegistry builds one).',
+      );
+  }
+  const apps = options.appVersions ? createAppVersionRegistry(options.appVersions, sealer) : registry;
   const ctx: KeyExchangeContext = {
     store,
     clock,

@@ -209,3 +209,51 @@ describe('a mobile version retired after its channel opened', () => {
     }
   });
 });
+
+describe('an app-version registry the app keeps current (appVersionRegistry)', () => {
+  it('applies a minimum version the registry learns to the next handshake and the open channel, no restart', async () => {
+    const { createAppVersionRegistry } = await import('../src/index.js');
+    const sealer = testSealer();
+    const v1 = await createAppVersionKey({ platform: 'android', version: '1.0.0', sealer });
+    const v2 = await createAppVersionKey({ platform: 'android', version: '2.0.0', sealer });
+    let current = createAppVersionRegistry({ keys: [v1.entry, v2.entry] }, sealer);
+    // What an app does with a database: swaps the state it asks, here by hand.
+    const live = {
+      check: (platform: string, version: string) => current.check(platform, version),
+      privateKey: (kid: string) => current.privateKey(kid),
+    };
+    const h = await startHarness({ sealer, appVersionRegistry: live });
+    try {
+      const client = () =>
+        createKeyExchangeClient({
+          baseUrl: h.url,
+          app: { platform: 'android', version: '1.0.0', publicKey: v1.publicJwk },
+        });
+      const open = client();
+      expect((await open.fetch('/api/echo', { method: 'POST', body: { n: 1 } })).status).toBe(200);
+
+      current = createAppVersionRegistry(
+        { keys: [v1.entry, v2.entry], minVersions: { android: '2.0.0' } },
+        sealer,
+      );
+      const late = await open.fetch('/api/echo', { method: 'POST', body: { n: 2 } });
+      expect(late.status).toBe(426);
+      expect(await late.json()).toMatchObject({ error: { code: 'upgrade_required', minVersion: '2.0.0' } });
+      await expect(client().establish()).rejects.toMatchObject({ status: 426 });
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('refuses both appVersions and appVersionRegistry, and a registry without its methods', async () => {
+    const { keyExchange, createAppVersionRegistry } = await import('../src/index.js');
+    const sealer = testSealer();
+    const registry = createAppVersionRegistry({ keys: [] }, sealer);
+    expect(() => keyExchange({ sealer, appVersions: { keys: [] }, appVersionRegistry: registry })).toThrow(
+      /not both/,
+    );
+    expect(() =>
+      keyExchange({ sealer, appVersionRegistry: { check: () => ({ status: 'unknown' }) } as never }),
+    ).toThrow(/appVersionRegistry/);
+  });
+});

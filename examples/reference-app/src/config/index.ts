@@ -73,6 +73,8 @@ export interface Config {
   dataDir: string;
   /** MOBILE_APP_KEYS_FILE: the JSON registry of mobile app versions and their sealed keys (@shieldwall/key-exchange). */
   mobileAppKeysFile?: string;
+  /** APP_VERSIONS_REFRESH_MS: how often each instance re-reads the app-version registry from the database (5000). */
+  appVersionsRefreshMs: number;
   /** E-mail (SMTP_URL, MAIL_FROM), SMS (SMS_PROVIDER, TWILIO_*, SMS_ROUTES) and the outbox (config/messages.ts). */
   messages: MessagesConfig;
   /** SHUTDOWN_TIMEOUT_MS: how long SIGTERM waits for requests in flight before cutting them (10000). */
@@ -225,6 +227,9 @@ export function loadConfig(env: Env, options: { persistDevSecrets?: boolean } = 
     problems.add('DATABASE_URL must be a postgres:// or postgresql:// URL (unset: PGlite under DATA_DIR)');
   const databasePoolMax = positiveInt(env, 'DATABASE_POOL_MAX', 10, problems);
   if (databasePoolMax > 1000) problems.add('DATABASE_POOL_MAX must be a whole number from 1 to 1000');
+  const appVersionsRefreshMs = positiveInt(env, 'APP_VERSIONS_REFRESH_MS', 5000, problems);
+  if (appVersionsRefreshMs < 100 || appVersionsRefreshMs > 300_000)
+    problems.add('APP_VERSIONS_REFRESH_MS must be a whole number of milliseconds from 100 to 300000');
   const databaseTimeoutMs = positiveInt(env, 'DATABASE_TIMEOUT_MS', 5000, problems);
   if (databaseTimeoutMs < 100 || databaseTimeoutMs > 600_000)
     problems.add('DATABASE_TIMEOUT_MS must be a whole number of milliseconds from 100 to 600000');
@@ -259,6 +264,7 @@ export function loadConfig(env: Env, options: { persistDevSecrets?: boolean } = 
     databaseTimeoutMs,
     shutdownTimeoutMs,
     ...(env.MOBILE_APP_KEYS_FILE ? { mobileAppKeysFile: env.MOBILE_APP_KEYS_FILE } : {}),
+    appVersionsRefreshMs,
     ...(captcha ? { captcha } : {}),
   };
   problems.throwIfAny();

@@ -82,6 +82,29 @@ export interface OutboxMessagesTable {
   finished_at: Date | null;
 }
 
+export interface AppVersionKeysTable {
+  kid: string;
+  platform: string;
+  version: string;
+  public_jwk: unknown;
+  sealed_private_key: string;
+  kek_id: string;
+  created_at: Date;
+}
+
+export interface AppPlatformsTable {
+  platform: string;
+  min_version: string | null;
+  upgrade_url: string | null;
+  updated_at: Date;
+}
+
+export interface AppVersionRevocationsTable {
+  platform: string;
+  version: string;
+  revoked_at: Date;
+}
+
 export interface Tables {
   users: UsersTable;
   user_identities: UserIdentitiesTable;
@@ -91,6 +114,9 @@ export interface Tables {
   activity_participants: ActivityParticipantsTable;
   ledger_entries: LedgerEntriesTable;
   outbox_messages: OutboxMessagesTable;
+  app_version_keys: AppVersionKeysTable;
+  app_platforms: AppPlatformsTable;
+  app_version_revocations: AppVersionRevocationsTable;
 }
 
 export type Db = Kysely<Tables>;

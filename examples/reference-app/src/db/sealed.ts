@@ -10,7 +10,7 @@ export function kekIdOf(sealed: string): string {
   return id;
 }
 
-/** A column of sealed values (wallet keys, TOTP secrets): what a KEK rotation walks and re-wraps. */
+/** A column of sealed values (wallet keys, TOTP secrets, app-version keys): what a KEK rotation walks and re-wraps. */
 export interface SealedColumn {
   /** `table.column`, for logs and the rotation cursor. */
   name: string;
@@ -24,28 +24,42 @@ const batch = 500;
 
 /** The sealed columns of the schema, on one database. Tables and columns are fixed here, never from input. */
 export function sqlSealedColumns(db: Db): SealedColumn[] {
-  const column = (table: 'wallets' | 'mfa_bindings', id: 'id' | 'user_id', value: string): SealedColumn => ({
-    name: `${table}.${value}`,
-    async *scan(cursor) {
-      let after = cursor;
-      for (;;) {
-        const rows = await sql<{ id: string; sealed: string }>`
-          select ${sql.ref(id)}::text as id, ${sql.ref(value)} as sealed from ${sql.table(table)}
-          where ${after === undefined ? sql`true` : sql`${sql.ref(id)} > ${after}::uuid`}
-          order by ${sql.ref(id)} limit ${batch}`.execute(db);
-        for (const row of rows.rows) yield row;
-        if (rows.rows.length < batch) return;
-        after = rows.rows[rows.rows.length - 1]!.id;
-      }
-    },
-    async replace(rowId, expected, next) {
-      const result = await sql`
-        update ${sql.table(table)} set ${sql.ref(value)} = ${next}, kek_id = ${kekIdOf(next)}, version = version + 1
-        where ${sql.ref(id)} = ${rowId}::uuid and ${sql.ref(value)} = ${expected}`.execute(db);
-      return Number(result.numAffectedRows ?? 0) === 1;
-    },
-  });
-  return [column('wallets', 'id', 'sealed_key'), column('mfa_bindings', 'user_id', 'sealed_secret')];
+  const column = (
+    table: 'wallets' | 'mfa_bindings' | 'app_version_keys',
+    id: 'id' | 'user_id' | 'kid',
+    value: string,
+  ): SealedColumn => {
+    // Wallets and bindings are keyed by UUIDs; app-version keys by their kid (text).
+    const key = (text: string) => (id === 'kid' ? sql`${text}` : sql`${text}::uuid`);
+    return {
+      name: `${table}.${value}`,
+      async *scan(cursor) {
+        let after = cursor;
+        for (;;) {
+          const rows = await sql<{ id: string; sealed: string }>`
+            select ${sql.ref(id)}::text as id, ${sql.ref(value)} as sealed from ${sql.table(table)}
+            where ${after === undefined ? sql`true` : sql`${sql.ref(id)} > ${key(after)}`}
+            order by ${sql.ref(id)} limit ${batch}`.execute(db);
+          for (const row of rows.rows) yield row;
+          if (rows.rows.length < batch) return;
+          after = rows.rows[rows.rows.length - 1]!.id;
+        }
+      },
+      async replace(rowId, expected, next) {
+        // app_version_keys has no row version: the compare on the sealed value is the compare-and-set.
+        const bump = id === 'kid' ? sql`` : sql`, version = version + 1`;
+        const result = await sql`
+          update ${sql.table(table)} set ${sql.ref(value)} = ${next}, kek_id = ${kekIdOf(next)}${bump}
+          where ${sql.ref(id)} = ${key(rowId)} and ${sql.ref(value)} = ${expected}`.execute(db);
+        return Number(result.numAffectedRows ?? 0) === 1;
+      },
+    };
+  };
+  return [
+    column('wallets', 'id', 'sealed_key'),
+    column('mfa_bindings', 'user_id', 'sealed_secret'),
+    column('app_version_keys', 'kid', 'sealed_private_key'),
+  ];
 }
 
 /**
@@ -57,6 +71,7 @@ export async function countSealedNotUnder(db: Db, kekId: string): Promise<Record
   for (const [table, value] of [
     ['wallets', 'sealed_key'],
     ['mfa_bindings', 'sealed_secret'],
+    ['app_version_keys', 'sealed_private_key'],
   ] as const) {
     const result = await sql<{ n: string | number }>`
       select count(*) as n from ${sql.table(table)} where kek_id <> ${kekId}`.execute(db);

@@ -12,6 +12,8 @@ import type { RequestHandler } from 'express';
 import { loadConfig, type Config } from '../config/index.js';
 import { pagePaths } from '../pages/paths.js';
 import type { Feature } from './feature.js';
+import { sqlAppVersions } from '../db/app-versions.js';
+import { liveAppVersions } from '../app-versions.js';
 
 /** Where the page loads the browser client from (same origin: allowed by CSP `script-src 'self'`). */
 export const keyExchangeClientPath = '/assets/key-exchange-client.js';
@@ -37,7 +39,8 @@ function csrfSecrets(config: Config): Array<{ id: string; key: Uint8Array }> {
   }));
 }
 
-function mobileRegistry(config: Config): AppVersionsConfig | undefined {
+/** MOBILE_APP_KEYS_FILE, when set: a registry to merge into the database's at start (db/app-versions.ts). */
+function mobileRegistryFile(config: Config): AppVersionsConfig | undefined {
   if (!config.mobileAppKeysFile) return undefined;
   try {
     return JSON.parse(readFileSync(config.mobileAppKeysFile, 'utf8')) as AppVersionsConfig;
@@ -80,7 +83,16 @@ function browserClient(): Promise<string> {
  */
 export const mountKeyExchange: Feature = async (app, services, guards) => {
   const { config } = services;
-  const appVersions = mobileRegistry(config);
+  // The mobile registry lives in the database (migration 0004), so every instance sees a forced upgrade.
+  const versions = sqlAppVersions(services.database.db);
+  const file = mobileRegistryFile(config);
+  if (file) await versions.merge(file, services.clock.now());
+  const apps = await liveAppVersions({
+    store: versions,
+    sealer: services.sealer,
+    refreshMs: config.appVersionsRefreshMs,
+    logger: services.logger,
+  });
   const kx: KeyExchange = keyExchange({
     store: services.store,
     sealer: services.sealer,
@@ -89,7 +101,7 @@ export const mountKeyExchange: Feature = async (app, services, guards) => {
     secure: config.production,
     csrfSecrets: csrfSecrets(config),
     allowedOrigins: [config.publicOrigin, ...config.corsOrigins],
-    ...(appVersions ? { appVersions } : {}),
+    appVersionRegistry: apps.registry,
   });
 
   // The pages are rate-limited; a token costs no store write (the session becomes state only with its first channel).
@@ -121,4 +133,8 @@ export const mountKeyExchange: Feature = async (app, services, guards) => {
   };
   app.get('/api/security/echo', kx.requireChannel, echo);
   app.post('/api/security/echo', kx.requireChannel, echo);
+  return () => {
+    apps.close();
+    return Promise.resolve();
+  };
 };

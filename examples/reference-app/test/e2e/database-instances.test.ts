@@ -144,6 +144,7 @@ describe('reference app: instances on one database', () => {
     expect(await countSealedNotUnder(db, 'k2')).toEqual({
       'wallets.sealed_key': 0,
       'mfa_bindings.sealed_secret': 1,
+      'app_version_keys.sealed_private_key': 0,
     });
 
     // Step 2: every instance learns k2 without using it: the background job finds nothing to move.
@@ -160,6 +161,7 @@ describe('reference app: instances on one database', () => {
     expect(await countSealedNotUnder(db, 'k2')).toEqual({
       'wallets.sealed_key': 0,
       'mfa_bindings.sealed_secret': 0,
+      'app_version_keys.sealed_private_key': 0,
     });
     // Step 6: k1 retired. The bound device still opens its secret: refused without it, admitted with it.
     const after = await start(kek('k2', 2));
