@@ -256,7 +256,7 @@ if (!canRun)
         (s.status === 500 || !documented.has(s.code ?? '')),
     );
     expect(undocumented.map((s) => `${s.phase} ${s.op} ${s.status} ${s.code}`)).toEqual([]);
-    expect(rec.forks).toEqual([]);
+    expect(rec.breaches).toEqual([]);
     expect(replays).toEqual([]);
     expect(sentinelProblems).toEqual([]);
     // Exactly the budget when the store answers; during a fault each instance may fall back to its own memory.

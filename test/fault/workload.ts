@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import { createKeyExchangeClient, type KeyExchangeClient } from '@shieldwall/key-exchange/client';
 
 /** One request as the client saw it. */
 export interface Sample {
@@ -16,9 +17,38 @@ export const clientTimeoutMs = 15_000;
 export class Recorder {
   readonly samples: Sample[] = [];
   phase = 'setup';
-  forks: string[] = [];
+  /** Broken guarantees seen mid-run: a refresh token rotated into two successors, a channel answering wrong. */
+  breaches: string[] = [];
 
-  constructor(private readonly base: string) {}
+  constructor(readonly base: string) {}
+
+  /** A fetch for the key exchange's client: from `ip`, each request recorded as `op`. */
+  fetchFor(ip: string, op: string): typeof fetch {
+    return async (input, init) => {
+      const headers = new Headers(init?.headers);
+      headers.set('X-Forwarded-For', ip);
+      const started = performance.now();
+      const sample: Sample = { phase: this.phase, op, status: 0, ms: 0 };
+      try {
+        const res = await fetch(input, { ...init, headers, signal: AbortSignal.timeout(clientTimeoutMs) });
+        sample.status = res.status;
+        if (res.status >= 400) {
+          const body = (await res
+            .clone()
+            .json()
+            .catch(() => undefined)) as { error?: { code?: string } } | undefined;
+          sample.code = body?.error?.code ?? 'no_envelope';
+        }
+        return res;
+      } catch (error) {
+        sample.code = (error as Error).name === 'TimeoutError' ? 'timeout' : 'network';
+        throw error;
+      } finally {
+        sample.ms = performance.now() - started;
+        this.samples.push(sample);
+      }
+    };
+  }
 
   /** A request through the proxy, recorded; the body read as JSON when it is JSON. */
   async call(
@@ -85,6 +115,8 @@ const jti = (token: string): string =>
 export class User {
   jar: Record<string, string> = {};
   spent: string[] = [];
+  /** The encrypted channel, opened from GET / through the proxy; every call may land on either instance. */
+  channel: KeyExchangeClient | undefined;
   constructor(
     readonly email: string,
     readonly ip: string,
@@ -135,7 +167,7 @@ export async function refreshTwice(rec: Recorder, user: User): Promise<'ok' | 'l
   ]);
   const rotated = [a, b].filter((res) => res.status === 204 && res.cookies.rt);
   if (rotated.length === 2 && jti(rotated[0]!.cookies.rt!) !== jti(rotated[1]!.cookies.rt!))
-    rec.forks.push(`${rec.phase}: ${user.email}: one refresh token rotated into two successors`);
+    rec.breaches.push(`${rec.phase}: ${user.email}: one refresh token rotated into two successors`);
   if (rotated.length > 0) {
     user.spent.push(spent);
     user.keep(rotated[0]!.cookies);
@@ -145,10 +177,51 @@ export async function refreshTwice(rec: Recorder, user: User): Promise<'ok' | 'l
   return [a, b].some((res) => res.status === 401) ? 'lost' : 'refused';
 }
 
-/** One round of a signed-in person's traffic: refresh (twice at once), a page, `me`, and a CSP report. */
+/** Opens the channel as the page does: GET / for the CSRF token and the key-exchange cookie, then establish. */
+async function openChannel(rec: Recorder, user: User): Promise<KeyExchangeClient | undefined> {
+  const page = await rec.call('page', '/', { ip: user.ip, cookie: user.cookie() });
+  const token =
+    typeof page.body === 'string'
+      ? /<meta name="csrf-token" content="([^"]+)">/.exec(page.body)?.[1]
+      : undefined;
+  if (page.status !== 200 || !token) return undefined;
+  const session = Object.entries(page.cookies).map(([name, value]) => `${name}=${value}`);
+  const client = createKeyExchangeClient({
+    baseUrl: rec.base,
+    csrfToken: token,
+    cookies: [user.cookie(), ...session].filter(Boolean).join('; '),
+    fetch: rec.fetchFor(user.ip, 'channel'),
+  });
+  try {
+    await client.establish();
+    return client;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * An encrypted echo over the channel. The client opens a new channel by itself when the old one is not known any
+ * more; a wrong answer to a 200 is counted as a fault of its own.
+ */
+async function channelEcho(rec: Recorder, user: User, n: number): Promise<void> {
+  user.channel ??= await openChannel(rec, user);
+  if (!user.channel) return;
+  try {
+    const res = await user.channel.fetch('/api/security/echo', { method: 'POST', body: { n } });
+    if (res.status === 200 && JSON.stringify(await res.json()).indexOf(`"n":${n}`) < 0)
+      rec.breaches.push(`${rec.phase}: ${user.email}: the channel echoed something else`);
+    if (res.status >= 400) user.channel = undefined;
+  } catch {
+    user.channel = undefined;
+  }
+}
+
+/** One round of a signed-in person's traffic: refresh (twice at once), a page, `me`, a channel call and a CSP report. */
 export async function round(rec: Recorder, user: User, n: number): Promise<void> {
   const refreshed = await refreshTwice(rec, user);
   if (refreshed === 'lost') await signIn(rec, user);
+  await channelEcho(rec, user, n);
   // GET / makes a CSRF token (the `page` budget: 60 a minute per IP); the other pages are plain renders.
   await rec.call('page', n % 4 === 0 ? '/' : '/signin', { ip: user.ip });
   await rec.call('me', '/api/auth/me', { ip: user.ip, cookie: user.cookie() });
