@@ -78,6 +78,8 @@ describe('challenge instead of block', () => {
       .expect(200);
     expect(passed.body).toEqual({ ok: true });
     expect(passed.headers['x-ratelimit-remaining']).toBe('0');
+    // Let through: nothing tells the client to wait.
+    expect(passed.headers['retry-after']).toBeUndefined();
     // A solved challenge bought that one request, not a new budget: the next one is challenged again, and after
     // maxChallenges (5) requests past the limit, solved or not, the answer is 429 until the window ends.
     await request(app).post('/probe').expect(403);
@@ -127,12 +129,13 @@ describe('challenge instead of block', () => {
     const challenged = await request(app).post('/probe').expect(403);
     expect(t.issued).toHaveLength(1);
     const id = challenged.body.error.challenge.id as string;
-    await request(app)
+    const passed = await request(app)
       .post('/probe')
       .set(challengeHeaders.id, id)
       .set(challengeHeaders.answer, t.answerFor(id))
       .expect(200);
     expect(t.issued).toHaveLength(1);
+    expect(passed.headers['retry-after']).toBeUndefined();
   });
 
   it('refuses a wrong, replayed or foreign answer with a fresh challenge and lets nothing through', async () => {
