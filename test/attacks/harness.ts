@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import request, { type Response, type Test } from 'supertest';
+import type { Response, Test } from 'supertest';
 import { passwords } from '@shieldwall/passwords';
 import { manualClock, memoryStore, type ManualClock, type Store } from '@shieldwall/core';
 import { recordingStore, type RecordingStore } from '@shieldwall/test-utils';
@@ -208,8 +208,6 @@ export function expectRefused(res: Response, status: number, code: string): void
     code,
   });
 }
-
-export { request };
 
 /** Polls until `check` returns a value (messages are written after the answer); no fixed sleeps. */
 export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined): Promise<T> {
