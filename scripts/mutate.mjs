@@ -75,7 +75,7 @@ export const modules = {
   },
   'passwords/policy': {
     mutate: ['packages/passwords/src/policy.ts', 'packages/passwords/src/passwords.ts'],
-    tests: ['packages/passwords/test/passwords.test.ts'],
+    tests: ['packages/passwords/test/passwords.test.ts', 'packages/passwords/test/option-names.test.ts'],
   },
   'wallet-crypto/sealer': {
     mutate: ['packages/wallet-crypto/src/sealer.ts', 'packages/wallet-crypto/src/leak-guard.ts'],

@@ -47,12 +47,15 @@ export function passwords(options: Readonly<PasswordsOptions> = {}): Passwords {
     hints: { rounds: 'cost', saltRounds: 'cost', workers: 'poolSize' },
   });
   const cost = options.cost ?? 12;
-  if (typeof cost !== 'number' || !Number.isInteger(cost) || cost < 4 || cost > 31)
+  // Number.isInteger is false for anything that is not a number (a string '12' from the environment included).
+  if (!Number.isInteger(cost) || cost < 4 || cost > 31)
     throw configError(packageName, 'cost', cost, 'pass a whole number from 4 to 31 (12 is the default).');
   const policy = passwordPolicy({
+    // Stryker disable next-line ConditionalExpression: an undefined minLength is the policy's default either way
     ...(options.minLength !== undefined ? { minLength: options.minLength } : {}),
     ...(options.checks ? { checks: options.checks } : {}),
   });
+  // Stryker disable next-line ConditionalExpression: an undefined size is the pool's default either way
   const pool: BcryptPool = bcryptPool(options.poolSize !== undefined ? { size: options.poolSize } : {});
   let dummy: Promise<string> | undefined;
   const dummyHash = (): Promise<string> => {
@@ -76,6 +79,7 @@ export function passwords(options: Readonly<PasswordsOptions> = {}): Passwords {
         typeof hash === 'string' &&
         bcryptHash.test(hash);
       if (!usable) {
+        // Stryker disable next-line ConditionalExpression,MethodExpression: the dummy compare only spends the time a real one would; what it compares never decides the answer
         await pool.compare(typeof password === 'string' ? password.slice(0, 72) : '', await dummyHash());
         return false;
       }

@@ -96,6 +96,56 @@ describe('passwords', () => {
     expect(() => passwords({ poolSize: 0 })).toThrow(/poolSize/);
   });
 
+  it('checks each option at its edge, and says what to pass', async () => {
+    expect(() => passwords({ cost: '12' as never })).toThrow(/cost/);
+    expect(() => passwords({ cost: 12.5 })).toThrow(/pass a whole number from 4 to 31 \(12 is the default\)/);
+    // 31 is the highest cost bcrypt takes: accepted (closed at once, before its start-up dummy hash ends).
+    const slowest = passwords({ cost: 31, poolSize: 1 });
+    expect(slowest.cost).toBe(31);
+    await slowest.close();
+    expect(() => passwords({ minLength: 73 })).toThrow(/pass at most 72/);
+    const longest = passwords({ cost: 4, poolSize: 1, minLength: 72 });
+    try {
+      expect(longest.policy.minLength).toBe(72);
+    } finally {
+      await longest.close();
+    }
+    expect(() => passwords({ checks: ['no' as never] })).toThrow(
+      /checks.*pass functions \(password\) => message \| undefined/s,
+    );
+  });
+
+  it('takes minLength as given: exactly minLength characters pass, one fewer is refused with the minimum', async () => {
+    const eight = passwords({ cost: 4, poolSize: 1, minLength: 8 });
+    try {
+      await expect(eight.hash('ééééééé8')).resolves.toMatch(/^\$2b\$04\$/); // 8 characters, 15 bytes
+      await expect(eight.hash('seven77')).rejects.toMatchObject({
+        status: 400,
+        code: 'password_too_short',
+        message: 'Passwords must have at least 8 characters.',
+        details: { minLength: 8 },
+      });
+    } finally {
+      await eight.close();
+    }
+  });
+
+  it('says the byte limit in a too-long refusal, and refuses a password that is not a string', async () => {
+    await expect(pw.hash('a'.repeat(73))).rejects.toMatchObject({
+      message: 'Passwords may be at most 72 bytes in UTF-8; choose a shorter one.',
+      details: { maxBytes: 72 },
+    });
+    await expect(pw.hash(12345678901234 as never)).rejects.toMatchObject({
+      status: 400,
+      code: 'invalid_request',
+      message: 'The password must be a string.',
+    });
+    // verify answers false for one (after the dummy compare), never throws
+    const hash = await pw.hash('a real password here');
+    await expect(pw.verify(12345678901234 as never, hash)).resolves.toBe(false);
+    await expect(pw.verify({ length: 3 } as never, hash)).resolves.toBe(false);
+  });
+
   it('rejects work after close', async () => {
     const closing = passwords({ cost: 4, poolSize: 1 });
     await closing.close();
