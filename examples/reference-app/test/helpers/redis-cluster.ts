@@ -97,6 +97,12 @@ export async function startRedisCluster(
         '',
         '--appendonly',
         'no',
+        // No data on disk at all: a replica's full sync would otherwise write dump.rdb into the shared folder, and
+        // a node started again would load that stale snapshot (another node's, even) instead of starting empty.
+        '--repl-diskless-load',
+        'swapdb',
+        '--dbfilename',
+        `dump-${node.port}.rdb`,
         '--cluster-enabled',
         'yes',
         '--cluster-config-file',
