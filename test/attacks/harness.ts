@@ -7,7 +7,14 @@ import { manualClock, memoryStore, type ManualClock, type Store } from '@shieldw
 import { recordingStore, type RecordingStore } from '@shieldwall/test-utils';
 import { startTestApp, type TestApp } from '../../examples/reference-app/test/helpers/reference-app.js';
 import { fakeProvider, type FakeProvider } from '../../packages/captcha-gate/test/fake-provider.js';
-import { productionEnv } from '../../examples/reference-app/test/e2e/auth-helpers.js';
+import {
+  cookieHeader,
+  productionEnv,
+  setCookies as cookiesOf,
+} from '../../examples/reference-app/test/e2e/auth-helpers.js';
+
+// The cookie helpers of the app's e2e suite, under the name the attack files use.
+export { cookieHeader, cookiesOf };
 
 // The attack catalogue's target: the reference app as an outsider meets it, in development and in production
 // (behind a trusted TLS proxy on loopback: every request says X-Forwarded-Proto: https). Both modes have a CAPTCHA
@@ -64,22 +71,6 @@ export const freshIp = (): string => {
   ipCounter += 1;
   return `198.51.${100 + Math.floor(ipCounter / 250)}.${(ipCounter % 250) + 1}`;
 };
-
-/** `name=value` of each Set-Cookie line ('' for a cleared cookie). */
-export function cookiesOf(res: Response): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const line of (res.headers['set-cookie'] as unknown as string[] | undefined) ?? []) {
-    const pair = line.split(';')[0]!;
-    out[pair.slice(0, pair.indexOf('='))] = pair.slice(pair.indexOf('=') + 1);
-  }
-  return out;
-}
-
-export const cookieHeader = (cookies: Record<string, string>): string =>
-  Object.entries(cookies)
-    .filter(([, value]) => value !== '')
-    .map(([name, value]) => `${name}=${value}`)
-    .join('; ');
 
 export async function startTarget(mode: ModeName, env: Record<string, string> = {}): Promise<Target> {
   const production = mode === 'production';
