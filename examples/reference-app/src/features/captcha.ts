@@ -80,12 +80,7 @@ function sendCode(services: Services): (message: CodeMessage) => Promise<void> {
     // POST /api/otp/sms counted its number before issuing (it answers 429 beyond the cap). A step-up's answer
     // must not change with the cap, so beyond it the code is simply never delivered.
     if (action === phoneVerificationAction) await services.outbox.send(message);
-    else
-      await sendCapped(
-        { cap: services.destinations, outbox: services.outbox, logger: services.logger },
-        message,
-        `${action}_code`,
-      );
+    else await sendCapped(services, message, `${action}_code`);
   };
 }
 

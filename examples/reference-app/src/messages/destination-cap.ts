@@ -68,11 +68,12 @@ export function destinationCap(options: Readonly<DestinationCapOptions>): Destin
  * account exists, or give the cap away as an oracle); routes that may refuse call `take` first instead.
  */
 export async function sendCapped(
-  deps: { cap: DestinationCap; outbox: Pick<Outbox, 'send'>; logger: Logger },
+  // The app's Services fit as they are.
+  deps: { destinations: DestinationCap; outbox: Pick<Outbox, 'send'>; logger: Logger },
   message: MessageContent,
   kind: string,
 ): Promise<boolean> {
-  const decision = await deps.cap.take({ channel: message.channel, to: message.to });
+  const decision = await deps.destinations.take({ channel: message.channel, to: message.to });
   if (!decision.allowed) {
     deps.logger.info('message dropped', { reason: 'destination_cap', channel: message.channel, kind });
     return false;

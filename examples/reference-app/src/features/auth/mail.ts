@@ -7,26 +7,12 @@ import { sendCapped } from '../../messages/destination-cap.js';
 // and POSTs it. Each answers the same whether or not its mail is written: beyond the destination cap it is dropped
 // (the token is stored all the same; it is just never delivered).
 
-const capped = (services: Services) => ({
-  cap: services.destinations,
-  outbox: services.outbox,
-  logger: services.logger,
-});
-
 export async function sendVerification(services: Services, to: string, token: string): Promise<void> {
-  await sendCapped(
-    capped(services),
-    verificationEmail(services.config.publicOrigin, to, token),
-    'verification',
-  );
+  await sendCapped(services, verificationEmail(services.config.publicOrigin, to, token), 'verification');
 }
 
 export async function sendAlreadyRegistered(services: Services, to: string): Promise<void> {
-  await sendCapped(
-    capped(services),
-    alreadyRegisteredEmail(services.config.publicOrigin, to),
-    'already_registered',
-  );
+  await sendCapped(services, alreadyRegisteredEmail(services.config.publicOrigin, to), 'already_registered');
 }
 
 export async function sendReset(
@@ -36,9 +22,5 @@ export async function sendReset(
   expiresAt: number,
 ): Promise<void> {
   const minutes = Math.round((expiresAt - services.clock.now()) / 60_000);
-  await sendCapped(
-    capped(services),
-    resetEmail(services.config.publicOrigin, to, token, minutes),
-    'password_reset',
-  );
+  await sendCapped(services, resetEmail(services.config.publicOrigin, to, token, minutes), 'password_reset');
 }
