@@ -22,15 +22,22 @@ export interface SealedColumn {
 
 const batch = 500;
 
-/** The sealed columns of the schema, on one database. Tables and columns are fixed here, never from input. */
+/**
+ * Every sealed column of the schema, once: the rotation and the count of step 5 both read this list, so a column
+ * added here is re-wrapped and counted. Tables and columns are fixed here, never from input. `uuidKey`: the row key
+ * is a UUID (app-version keys use their text kid); `versioned`: the row has a `version` to bump.
+ */
+const sealedColumns = [
+  { table: 'wallets', id: 'id', value: 'sealed_key', uuidKey: true, versioned: true },
+  { table: 'mfa_bindings', id: 'user_id', value: 'sealed_secret', uuidKey: true, versioned: true },
+  // No row version: the compare on the sealed value is the compare-and-set.
+  { table: 'app_version_keys', id: 'kid', value: 'sealed_private_key', uuidKey: false, versioned: false },
+] as const;
+
+/** The sealed columns of the schema, on one database. */
 export function sqlSealedColumns(db: Db): SealedColumn[] {
-  const column = (
-    table: 'wallets' | 'mfa_bindings' | 'app_version_keys',
-    id: 'id' | 'user_id' | 'kid',
-    value: string,
-  ): SealedColumn => {
-    // Wallets and bindings are keyed by UUIDs; app-version keys by their kid (text).
-    const key = (text: string) => (id === 'kid' ? sql`${text}` : sql`${text}::uuid`);
+  return sealedColumns.map(({ table, id, value, uuidKey, versioned }): SealedColumn => {
+    const key = (text: string) => (uuidKey ? sql`${text}::uuid` : sql`${text}`);
     return {
       name: `${table}.${value}`,
       async *scan(cursor) {
@@ -46,20 +53,14 @@ export function sqlSealedColumns(db: Db): SealedColumn[] {
         }
       },
       async replace(rowId, expected, next) {
-        // app_version_keys has no row version: the compare on the sealed value is the compare-and-set.
-        const bump = id === 'kid' ? sql`` : sql`, version = version + 1`;
+        const bump = versioned ? sql`, version = version + 1` : sql``;
         const result = await sql`
           update ${sql.table(table)} set ${sql.ref(value)} = ${next}, kek_id = ${kekIdOf(next)}${bump}
           where ${sql.ref(id)} = ${key(rowId)} and ${sql.ref(value)} = ${expected}`.execute(db);
         return Number(result.numAffectedRows ?? 0) === 1;
       },
     };
-  };
-  return [
-    column('wallets', 'id', 'sealed_key'),
-    column('mfa_bindings', 'user_id', 'sealed_secret'),
-    column('app_version_keys', 'kid', 'sealed_private_key'),
-  ];
+  });
 }
 
 /**
@@ -68,11 +69,7 @@ export function sqlSealedColumns(db: Db): SealedColumn[] {
  */
 export async function countSealedNotUnder(db: Db, kekId: string): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
-  for (const [table, value] of [
-    ['wallets', 'sealed_key'],
-    ['mfa_bindings', 'sealed_secret'],
-    ['app_version_keys', 'sealed_private_key'],
-  ] as const) {
+  for (const { table, value } of sealedColumns) {
     const result = await sql<{ n: string | number }>`
       select count(*) as n from ${sql.table(table)} where kek_id <> ${kekId}`.execute(db);
     counts[`${table}.${value}`] = Number(result.rows[0]?.n ?? 0);
