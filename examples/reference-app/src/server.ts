@@ -37,8 +37,11 @@ async function main(): Promise<void> {
       shuttingDown = true;
       // Ctrl-C in a terminal stops quietly; a supervisor's SIGTERM is logged for the operator.
       const quiet = signal === 'SIGINT' && !config.production;
+      // drain() closes the listening socket before its first await: logged after it, "shutting down" tells a
+      // supervisor (and the production test) that new connections are already refused.
+      const draining = drain(server, config.shutdownTimeoutMs);
       if (!quiet) logger.info('shutting down', { signal, timeoutMs: config.shutdownTimeoutMs });
-      const outcome = await drain(server, config.shutdownTimeoutMs);
+      const outcome = await draining;
       if (running.app) await running.app.close();
       if (!quiet) logger.info('stopped', { signal, requests: outcome });
       output.release();
