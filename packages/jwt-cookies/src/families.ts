@@ -33,8 +33,8 @@ export function familyStore(o: ResolvedOptions) {
   const lifetimeMs = o.familyLifetime * 1000;
 
   const epochOf = async (sub: string): Promise<number> => {
-    const raw = await store.get(`epoch:${sub}`);
-    const epoch = raw === undefined ? 0 : Number(raw);
+    // No epoch yet reads as NaN, which the integer check turns into 0 (nothing revoked).
+    const epoch = Number(await store.get(`epoch:${sub}`));
     return Number.isSafeInteger(epoch) ? epoch : 0;
   };
 

@@ -1,6 +1,12 @@
 import request from 'supertest';
 import { manualClock, memoryStore, redisStore } from '@shieldwall/core';
-import { connectRedis, describeWithRedis, uniquePrefix, type ConnectedRedis } from '@shieldwall/test-utils';
+import {
+  connectRedis,
+  describeWithRedis,
+  recordingStore,
+  uniquePrefix,
+  type ConnectedRedis,
+} from '@shieldwall/test-utils';
 import { cookieHeader, harness, setCookies, type Harness } from './helpers.js';
 
 const memoryLogger = () => {
@@ -63,6 +69,35 @@ describe('jwt-cookies: refresh rotation and reuse detection', () => {
     await refresh({ rt: ra }).expect(204);
     const late = await refresh(first).expect(401);
     expect(late.body.error.code).toBe('refresh_reused');
+  });
+
+  it('still gives the grace at exactly refreshGraceSeconds, and not a millisecond later', async () => {
+    h = harness({ refreshGraceSeconds: 10 });
+    const first = await login();
+    await refresh(first).expect(204);
+    h.clock.advance(10_000);
+    await refresh(first).expect(204);
+    h.clock.advance(1);
+    expect((await refresh(first).expect(401)).body.error.code).toBe('refresh_reused');
+  });
+
+  it('remembers a spent token while its exp plus the clock tolerance lets it in, and then forgets it', async () => {
+    const clock = manualClock();
+    const store = recordingStore(memoryStore({ clock }));
+    h = harness({ clockToleranceSeconds: 5 }, { store, clock });
+    const first = await login();
+    const expMs = payload(first.rt!).exp * 1000;
+    await refresh(first).expect(204);
+    const [spent] = store.changedKeys(/used:/);
+    // Past its exp but inside the tolerance the token still verifies: were the record gone, it would rotate again
+    // and fork the family.
+    clock.set(expMs + 4_999);
+    expect((await refresh(first).expect(401)).body.error.code).toBe('refresh_reused');
+    // Once the tolerance cannot accept the token either, the record has no use and must not fill the store.
+    expect(await store.get(spent!)).toBeDefined();
+    clock.set(expMs + 5_001);
+    expect(await store.get(spent!)).toBeUndefined();
+    await store.close();
   });
 
   it('treats a concurrent refresh outside the grace as reuse', async () => {
