@@ -4,7 +4,8 @@ import { wrapAsync } from '@shieldwall/core';
 import { readJoseBody } from './body.js';
 import type { ChannelBinding } from './channels.js';
 import type { KeyExchangeContext } from './context.js';
-import { envelopeTypes, openEnvelope, peekHeader, sealResponse } from './envelope.js';
+import { isStrictBase64url } from './base64url.js';
+import { envelopeTypes, openEnvelope, sealResponse } from './envelope.js';
 import { invalidEnvelope, unknownAppVersion, upgradeRequired } from './errors.js';
 
 /** Headers that mark a mobile handshake. */
@@ -16,13 +17,12 @@ function clientKey(plaintext: Uint8Array): Uint8Array {
   try {
     parsed = JSON.parse(Buffer.from(plaintext).toString('utf8'));
   } catch {
-    throw invalidEnvelope();
+    // Not JSON: it has no `k`, and is refused below with everything else that has none.
   }
   const k = (parsed as { k?: unknown } | null)?.k;
-  if (typeof k !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(k)) throw invalidEnvelope();
-  const key = Buffer.from(k, 'base64url');
-  if (key.length !== 32) throw invalidEnvelope();
-  return new Uint8Array(key);
+  // 43 characters of canonical base64url are exactly 32 bytes: one spelling per key, as for every other part.
+  if (typeof k !== 'string' || k.length !== 43 || !isStrictBase64url(k)) throw invalidEnvelope();
+  return new Uint8Array(Buffer.from(k, 'base64url'));
 }
 
 /** POST handler: unwraps the client's AES key (web key + CSRF, or an app version's key) and opens a channel. */
@@ -48,7 +48,6 @@ export function sessionKeyHandler(ctx: KeyExchangeContext): RequestHandler {
     }
 
     const jwe = await readJoseBody(req, 16 * 1024);
-    if (!peekHeader(jwe)) throw invalidEnvelope();
     const { plaintext, header } = await openEnvelope(
       ctx.envelopes,
       jwe,
@@ -64,10 +63,7 @@ export function sessionKeyHandler(ctx: KeyExchangeContext): RequestHandler {
     const clientAesKey = clientKey(plaintext);
     // A web channel ends no later than the web key it was opened under (an app version's key does not expire).
     const keyExpiresAt = binding.sessionId ? ctx.ring.acceptedUntil(header.kid) : undefined;
-    const { record: channel, key } = await ctx.channels.create(clientAesKey, {
-      ...binding,
-      ...(keyExpiresAt === undefined ? {} : { keyExpiresAt }),
-    });
+    const { record: channel, key } = await ctx.channels.create(clientAesKey, { ...binding, keyExpiresAt });
     const proof = sealResponse(
       ctx.clock,
       key,

@@ -111,7 +111,8 @@ export async function sessionKeyEnvelope(
   clock: Clock = { now: Date.now },
 ): Promise<string> {
   const key = await importJWK({ ...jwk, alg: 'RSA-OAEP-256' }, 'RSA-OAEP-256');
-  return new CompactEncrypt(Buffer.from(JSON.stringify(plaintext)))
+  const bytes = plaintext instanceof Uint8Array ? plaintext : Buffer.from(JSON.stringify(plaintext));
+  return new CompactEncrypt(bytes)
     .setProtectedHeader({
       alg: 'RSA-OAEP-256',
       enc: 'A256GCM',
