@@ -63,14 +63,13 @@ function checkGroup(value: unknown): string {
 }
 
 function versionFrom(url: string): number | undefined {
-  const at = url.indexOf('?');
-  if (at === -1) return undefined;
-  const values = new URLSearchParams(url.slice(at + 1)).getAll('version');
+  // Without a '?' the whole URL is read as a query: the path admits no '=' or '&', so it holds no version.
+  const values = new URLSearchParams(url.slice(url.indexOf('?') + 1)).getAll('version');
   return values.length === 1 ? cleanInteger(values[0], 1_000_000_000) : undefined;
 }
 
+/** The path of the request's URL (relative to the mount point under Express), without Express's `req.path`. */
 function pathOf(req: Request): string {
-  if (typeof req.path === 'string') return req.path;
   const url = req.url ?? '';
   const at = url.indexOf('?');
   return at === -1 ? url : url.slice(0, at);
@@ -90,11 +89,12 @@ async function readBody(req: Request, maxBytes: number): Promise<unknown> {
     }
     return parseJson(raw);
   }
-  if (typeof parsed === 'object' && parsed !== null) return parsed;
-  throw new ShieldwallError(400, 'invalid_csp_report', 'The body is not a CSP violation report.');
+  // Whatever else the parser made (an object, or null or a number from a lenient JSON parser) is for
+  // normaliseBody to accept or refuse as a report.
+  return parsed;
 }
 
-/** Identical reports from one client share an id; the hash keeps ids short whatever the fields hold. */
+/** Identical reports from one client share an id; the hash keeps ids 43 characters whatever the fields hold. */
 function dedupeId(report: Readonly<CspReport>): string {
   const identity = [
     report.clientIp,
@@ -108,7 +108,7 @@ function dedupeId(report: Readonly<CspReport>): string {
     report.column,
     report.sample,
   ];
-  return createHash('sha256').update(JSON.stringify(identity)).digest('base64url').slice(0, 32);
+  return createHash('sha256').update(JSON.stringify(identity)).digest('base64url');
 }
 
 /**
@@ -122,10 +122,7 @@ export function cspReporter(options: Readonly<CspReporterOptions> = {}): CspRepo
   const path = checkPath(options.path);
   const group = checkGroup(options.group);
   const version = positiveInteger(packageName, 'version', options.version, 1);
-  const minVersion =
-    options.minVersion === undefined
-      ? version
-      : positiveInteger(packageName, 'minVersion', options.minVersion, version);
+  const minVersion = positiveInteger(packageName, 'minVersion', options.minVersion, version);
   if (minVersion > version) {
     throw configError(packageName, 'minVersion', minVersion, `it must not exceed \`version\` (${version}).`);
   }
