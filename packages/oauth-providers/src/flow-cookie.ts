@@ -71,12 +71,12 @@ export function flowCookies(options: FlowCookieOptions): FlowCookies {
     if (!payloadText) return undefined;
     const parts = payloadText.split('.');
     if (parts.length !== 3 || parts[0] !== version) return undefined;
-    const [, payload = '', signature = ''] = parts;
+    const [, payload, signature] = parts as [string, string, string];
     if (!constantTimeEqual(signature, mac(name, payload))) return undefined;
     try {
       const flow = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Partial<Flow>;
+      // The provider is not checked here: consume() compares it with the one the callback is for.
       if (
-        typeof flow.provider !== 'string' ||
         typeof flow.state !== 'string' ||
         typeof flow.verifier !== 'string' ||
         typeof flow.expiresAt !== 'number' ||
@@ -114,6 +114,7 @@ export function flowCookies(options: FlowCookieOptions): FlowCookies {
       // The cookie could be replayed by whoever captured it; the store makes the state single-use for real.
       const id = createHash('sha256').update(flow.state).digest('base64url');
       const remaining = Math.max(1, flow.expiresAt - clock.now());
+      // Stryker disable next-line StringLiteral: only the key's presence is read
       const first = await store.setIfAbsent(`used:${id}`, '1', remaining);
       return first ? flow : undefined;
     },
