@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { decryptionFailed, envelopeSealer, type KekProvider } from '../src/index.js';
+import { WalletCryptoError, decryptionFailed, envelopeSealer, type KekProvider } from '../src/index.js';
 
 /**
  * A stand-in for a KMS: it holds the key and keeps a log of what it was asked, the way AWS KMS or Vault would. It
@@ -78,16 +78,32 @@ describe('KEK providers', () => {
       unwrapKey: () => Promise.reject(new Error('KMS unreachable')),
     };
     await expect(envelopeSealer({ keks: [down] }).open(sealed, context)).rejects.toThrow('KMS unreachable');
+
+    // Any of this package's errors from a provider is an integrity failure to the caller, whatever its code.
+    const strict: KekProvider = {
+      ...down,
+      unwrapKey: () =>
+        Promise.reject(new WalletCryptoError('invalid_context', 'The wrap AAD did not match.')),
+    };
+    await expect(envelopeSealer({ keks: [strict] }).open(sealed, context)).rejects.toMatchObject({
+      code: 'decryption_failed',
+    });
   });
 
-  it('refuses a provider that returns a data key of the wrong size', async () => {
+  it('refuses a provider that returns a data key of the wrong size or type, and wipes a wrong-size one', async () => {
     const sealed = await envelopeSealer({ keks: [fakeKms('k')] }).seal(Buffer.from('x'), context);
+    const returned = new Uint8Array(16).fill(0xab);
     const short: KekProvider = {
       id: 'k',
       wrapKey: async () => new Uint8Array(1),
-      unwrapKey: async () => new Uint8Array(16),
+      unwrapKey: async () => returned,
     };
     await expect(envelopeSealer({ keks: [short] }).open(sealed, context)).rejects.toMatchObject({
+      code: 'decryption_failed',
+    });
+    expect(returned.every((byte) => byte === 0)).toBe(true);
+    const text = { ...short, unwrapKey: async () => 'a'.repeat(32) as never };
+    await expect(envelopeSealer({ keks: [text] }).open(sealed, context)).rejects.toMatchObject({
       code: 'decryption_failed',
     });
   });

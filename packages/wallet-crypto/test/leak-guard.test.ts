@@ -46,7 +46,14 @@ describe('leakGuard', () => {
     expect(res.status).toBe(500);
     expect(res.body).toEqual({ error: { code: 'response_blocked', message: expect.any(String) } });
     expect(logger.lines).toEqual([
-      expect.objectContaining({ code: 'response_blocked', kind, field, method: 'GET', path: '/out' }),
+      {
+        message: 'response blocked: it carried a private-key-shaped value',
+        code: 'response_blocked',
+        kind,
+        field,
+        method: 'GET',
+        path: '/out',
+      },
     ]);
     const logged = JSON.stringify(logger.lines);
     expect(res.text).not.toContain(hexKey);
@@ -92,8 +99,43 @@ describe('leakGuard', () => {
   });
 
   it('rejects bad options and use without calling it', () => {
-    expect(() => leakGuard({ maxNodes: 0 })).toThrow(/maxNodes/);
-    expect(() => leakGuard({ keyLikeField: 'priv' as never })).toThrow(/keyLikeField/);
+    expect(() => leakGuard({ maxNodes: 0 })).toThrow(/option `maxNodes`/);
+    expect(() => leakGuard({ maxDepth: 1.5 })).toThrow(/option `maxDepth`/);
+    expect(() => leakGuard({ keyLikeField: 'priv' as never })).toThrow(
+      /option `keyLikeField` .*; pass a RegExp\./,
+    );
     expect(() => leakGuard({ socket: {}, method: 'GET' } as never)).toThrow(/leakGuard\(\)/);
+  });
+
+  it('logs at most 200 characters of where the key was, and the path without its query', async () => {
+    let body: unknown = { privateKey: hexKey };
+    for (let i = 0; i < 30; i += 1) body = { [`level_${String(i).padStart(2, '0')}`]: body };
+    const logger = recordingLogger();
+    const app = express();
+    app.get('/out', leakGuard({ logger }), (_req, res) => void res.json(body));
+    expect((await request(app).get('/out?token=abc')).status).toBe(500);
+    const field = logger.lines[0]!.field as string;
+    expect(field).toHaveLength(200);
+    expect(field.startsWith('level_29.level_28.')).toBe(true);
+    expect(logger.lines[0]!.path).toBe('/out');
+  });
+
+  it('sends nothing of its own once the headers are out (a streaming handler), and still withholds the key', async () => {
+    let thrown: unknown;
+    const logger = recordingLogger();
+    const app = express();
+    app.get('/out', leakGuard({ logger }), (_req, res) => {
+      res.status(200).type('application/json').flushHeaders();
+      try {
+        res.json({ privateKey: hexKey });
+      } catch (error) {
+        thrown = error;
+      }
+      res.end();
+    });
+    const res = await request(app).get('/out');
+    expect(thrown).toBeUndefined();
+    expect(res.text).not.toContain(hexKey);
+    expect(logger.lines).toHaveLength(1);
   });
 });

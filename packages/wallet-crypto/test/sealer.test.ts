@@ -202,26 +202,64 @@ describe('key ring', () => {
     expect(Buffer.from(await s.open(sealed, context))).toEqual(plaintext);
   });
 
-  it('fails at start-up on bad key rings, naming the option', () => {
-    const bad: unknown[] = [
-      undefined,
-      {},
-      { keks: [] },
+  it.each([
+    ['no options', undefined, 'keks', 'pass at least one KEK: [{ id, key: 32 bytes }] or a KekProvider.'],
+    ['no keks', {}, 'keks', 'pass at least one KEK'],
+    ['an empty ring', { keks: [] }, 'keks', 'pass at least one KEK'],
+    [
+      'a 16-byte key',
       { keks: [{ id: 'a', key: randomBytes(16) }] },
+      'keks["a"].key',
+      'pass exactly 32 random bytes',
+    ],
+    [
+      'a key as a string',
       { keks: [{ id: 'a', key: 'base64string' }] },
-      { keks: [{ id: 'has space', key: keyA }] },
-      { keks: [null] },
+      'keks["a"].key',
+      'pass exactly 32 random bytes',
+    ],
+    ['an id with a space', { keks: [{ id: 'has space', key: keyA }] }, 'keks[].id', 'use 1 to 64 letters'],
+    [
+      'a provider with an id with a space',
+      { keks: [{ id: 'has space', wrapKey: () => undefined, unwrapKey: () => undefined }] },
+      'keks[].id',
+      'use 1 to 64 letters',
+    ],
+    ['null in the ring', { keks: [null] }, 'keks[]', 'pass { id, key: 32 bytes } or a KekProvider.'],
+    [
+      'a string in the ring',
       { keks: ['a:base64'] },
+      'keks[]',
+      'pass { id, key: 32 bytes } or a KekProvider.',
+    ],
+    [
+      'two KEKs with one id',
       {
         keks: [
           { id: 'a', key: keyA },
           { id: 'a', key: keyB },
         ],
       },
-    ];
-    for (const options of bad) {
-      expect(() => envelopeSealer(options as never)).toThrow(/@shieldwall\/wallet-crypto: option `keks/);
+      'keks[].id',
+      'give every KEK its own id.',
+    ],
+  ])('fails at start-up on %s, naming the option and the fix', (_name, options, option, fix) => {
+    expect(() => envelopeSealer(options as never)).toThrow(`@shieldwall/wallet-crypto: option \`${option}\``);
+    expect(() => envelopeSealer(options as never)).toThrow(fix);
+  });
+
+  it('answers names from other libraries with its own', () => {
+    for (const name of ['kek', 'keys']) {
+      expect(() => envelopeSealer({ [name]: [] } as never)).toThrow(
+        `@shieldwall/wallet-crypto: envelopeSealer() has no option \`${name}\`; did you mean \`keks\`?`,
+      );
     }
+  });
+
+  it('refuses a plaintext that is not bytes, saying so', async () => {
+    await expect(sealer('a').seal('a0a0' as never, context)).rejects.toThrow(
+      new TypeError('seal takes the plaintext as a Uint8Array.'),
+    );
   });
 
   it('does not keep a reference to the caller key buffer', async () => {
