@@ -181,6 +181,8 @@ describeWithChromium('the pages in a real browser (Chromium): every journey', ()
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForURL(`${server.url}/account`);
     await page.locator('#me-email', { hasText: alice }).waitFor();
+    // No phone on this account: the line stays hidden rather than saying "Phone: ".
+    expect(await page.locator('#me-phone-line').isHidden()).toBe(true);
   }, 60_000);
 
   it('creates a wallet and signs a message over the encrypted channel: the wire carries JWEs, not JSON', async () => {
@@ -421,6 +423,8 @@ describeWithChromium('the pages in a real browser (Chromium): every journey', ()
       expect(me.status).toBe(200);
       // Telegram vouched for the number: recorded as verified, shown masked.
       expect(me.body.user?.phone).toBe('+15•••••••67');
+      await page.locator('#me-phone', { hasText: '+15•••••••67' }).waitFor();
+      expect(await page.locator('#me-phone-line').isVisible()).toBe(true);
       const user = await oauthApp.services.users.findByIdentity('telegram:31337');
       expect(user?.phone?.number).toBe('+15551234567');
     } finally {

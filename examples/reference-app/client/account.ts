@@ -3,7 +3,8 @@ import { byId, element, onSubmit, say, show, valueOf } from './dom.js';
 import { drawQr } from './qr.js';
 
 interface Me {
-  user: { id: string; email: string; emailVerified: boolean; mfaEnabled: boolean };
+  /** `phone` is masked by the server (`+15•••••••67`); only a verified number is ever recorded. */
+  user: { id: string; email: string; emailVerified: boolean; mfaEnabled: boolean; phone: string | null };
 }
 interface Wallet {
   id: string;
@@ -201,6 +202,10 @@ void (async () => {
   byId('me-verified').textContent = user.emailVerified
     ? '(address confirmed)'
     : '(address not confirmed yet)';
+  if (user.phone) {
+    byId('me-phone').textContent = user.phone;
+    show(byId('me-phone-line'));
+  }
   byId('signout').addEventListener('click', () => void signOut('/api/auth/logout'));
   byId('signout-all').addEventListener('click', () => void signOut('/api/auth/logout-all'));
   for (const id of ['profile', 'wallets', 'mfa', 'activities']) show(byId(id));

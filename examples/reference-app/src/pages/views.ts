@@ -135,6 +135,7 @@ export function accountPage(): PageParts {
       <section id="profile" aria-labelledby="profile-title" hidden>
         <h2 id="profile-title">Profile</h2>
         <p>Signed in as <strong id="me-email"></strong> <span id="me-verified"></span></p>
+        <p id="me-phone-line" hidden>Phone: <strong id="me-phone"></strong> (verified)</p>
         <p class="actions">
           <button type="button" id="signout">Sign out</button>
           <button type="button" id="signout-all" class="secondary">Sign out everywhere</button>
