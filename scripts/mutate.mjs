@@ -34,6 +34,7 @@ export const modules = {
   'key-exchange/csrf': {
     mutate: ['packages/key-exchange/src/csrf.ts'],
     tests: [
+      'packages/key-exchange/test/csrf.test.ts',
       'packages/key-exchange/test/handshake.test.ts',
       'packages/key-exchange/test/channels.test.ts',
       'packages/key-exchange/test/refusals.test.ts',
@@ -52,6 +53,7 @@ export const modules = {
   'key-exchange/session-key': {
     mutate: ['packages/key-exchange/src/session-key.ts'],
     tests: [
+      'packages/key-exchange/test/session-key.test.ts',
       'packages/key-exchange/test/handshake.test.ts',
       'packages/key-exchange/test/refusals.test.ts',
       'packages/key-exchange/test/rotation.test.ts',
@@ -67,11 +69,19 @@ export const modules = {
   },
   'csp-reporter/caps': {
     mutate: ['packages/csp-reporter/src/body.ts', 'packages/csp-reporter/src/reporter.ts'],
-    tests: ['packages/csp-reporter/test/reporter.test.ts'],
+    tests: [
+      'packages/csp-reporter/test/reporter.test.ts',
+      'packages/csp-reporter/test/edges.test.ts',
+      'packages/csp-reporter/test/option-names.test.ts',
+    ],
   },
   'oauth-providers/flow-cookie': {
     mutate: ['packages/oauth-providers/src/flow-cookie.ts'],
-    tests: ['packages/oauth-providers/test/oauth-flow.test.ts', 'packages/oauth-providers/test/oidc.test.ts'],
+    tests: [
+      'packages/oauth-providers/test/flow-cookie.test.ts',
+      'packages/oauth-providers/test/oauth-flow.test.ts',
+      'packages/oauth-providers/test/oidc.test.ts',
+    ],
   },
   'passwords/policy': {
     mutate: ['packages/passwords/src/policy.ts', 'packages/passwords/src/passwords.ts'],
@@ -81,6 +91,8 @@ export const modules = {
     mutate: ['packages/wallet-crypto/src/sealer.ts', 'packages/wallet-crypto/src/leak-guard.ts'],
     tests: [
       'packages/wallet-crypto/test/sealer.test.ts',
+      'packages/wallet-crypto/test/kek-provider.test.ts',
+      'packages/wallet-crypto/test/option-names.test.ts',
       'packages/wallet-crypto/test/leak-guard.test.ts',
       'packages/wallet-crypto/test/rotate.test.ts',
       'packages/wallet-crypto/test/zeroing.test.ts',
