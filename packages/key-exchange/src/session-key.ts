@@ -48,7 +48,10 @@ export function sessionKeyHandler(ctx: KeyExchangeContext): RequestHandler {
     }
 
     const jwe = await readJoseBody(req, 16 * 1024);
-    const { plaintext, header } = await openEnvelope(
+    // Read inside the check (before the single-use id is spent) and kept: parsed once. openEnvelope resolves only
+    // after the check ran, so it is set below.
+    let clientAesKey: Uint8Array | undefined;
+    const { header } = await openEnvelope(
       ctx.envelopes,
       jwe,
       {
@@ -56,14 +59,18 @@ export function sessionKeyHandler(ctx: KeyExchangeContext): RequestHandler {
         typ: envelopeTypes.sessionKey,
         method: req.method,
         path: req.originalUrl,
-        check: (p) => void clientKey(p),
+        check: (p) => {
+          clientAesKey = clientKey(p);
+        },
       },
       lookup,
     );
-    const clientAesKey = clientKey(plaintext);
     // A web channel ends no later than the web key it was opened under (an app version's key does not expire).
     const keyExpiresAt = binding.sessionId ? ctx.ring.acceptedUntil(header.kid) : undefined;
-    const { record: channel, key } = await ctx.channels.create(clientAesKey, { ...binding, keyExpiresAt });
+    const { record: channel, key } = await ctx.channels.create(clientAesKey!, {
+      ...binding,
+      keyExpiresAt,
+    });
     const proof = sealResponse(
       ctx.clock,
       key,
