@@ -8,6 +8,7 @@ import {
   startHarness,
   testSealer,
   type Harness,
+  expectRefusal,
 } from './helpers.js';
 
 // The CSRF check's own edges: session ids, the token format and its freshness, ended sessions, the secrets option.
@@ -38,12 +39,8 @@ afterEach(() => h.close());
 const publicKey = (headers: Record<string, string>) => fetch(`${h.url}/api/security/public-key`, { headers });
 
 /** A 403 `csrf_invalid` that set no cookie and wrote nothing. */
-async function expectRefused(response: Response, writesBefore: number): Promise<void> {
-  expect(response.status).toBe(403);
-  expect(((await response.json()) as { error: { code: string } }).error.code).toBe('csrf_invalid');
-  expect(response.headers.get('set-cookie')).toBeNull();
-  expect(store.writes()).toBe(writesBefore);
-}
+const expectRefused = (response: Response, writesBefore: number) =>
+  expectRefusal(store, response, 403, 'csrf_invalid', writesBefore);
 
 /**
  * A token sealed by hand with the harness's secret, in the documented layout: `<version>.<kid>.<base64url of IV,

@@ -52,6 +52,23 @@ export function countingStore(inner: Store = memoryStore()): Store & { writes():
   };
 }
 
+/**
+ * A refusal that answered `status` and `code`, set no cookie and wrote nothing to the store since `writesBefore`.
+ * Every refusal test here asserts the three.
+ */
+export async function expectRefusal(
+  store: { writes(): number },
+  response: Response,
+  status: number,
+  code: string,
+  writesBefore: number,
+): Promise<void> {
+  expect(response.status).toBe(status);
+  expect(((await response.json()) as { error: { code: string } }).error.code).toBe(code);
+  expect(response.headers.get('set-cookie')).toBeNull();
+  expect(store.writes()).toBe(writesBefore);
+}
+
 export interface Harness {
   kx: KeyExchange;
   server: RunningServer;

@@ -18,6 +18,7 @@ import {
   startHarness,
   testSealer,
   type Harness,
+  expectRefusal as refused,
 } from './helpers.js';
 
 type Counting = ReturnType<typeof countingStore>;
@@ -32,17 +33,8 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
-async function expectRefusal(
-  response: Response,
-  status: number,
-  code: string,
-  writesBefore: number,
-): Promise<void> {
-  expect(response.status).toBe(status);
-  expect(((await response.json()) as { error: { code: string } }).error.code).toBe(code);
-  expect(response.headers.get('set-cookie')).toBeNull();
-  expect(store.writes()).toBe(writesBefore);
-}
+const expectRefusal = (response: Response, status: number, code: string, writesBefore: number) =>
+  refused(store, response, status, code, writesBefore);
 
 const post = (path: string, headers: Record<string, string>, body: string) =>
   fetch(`${h.url}${path}`, {

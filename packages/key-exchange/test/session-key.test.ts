@@ -9,6 +9,7 @@ import {
   startHarness,
   testSealer,
   type Harness,
+  expectRefusal,
 } from './helpers.js';
 
 // The session-key handler's own edges: the client key's spelling, which handshake a request is, the channel's end
@@ -72,11 +73,8 @@ async function openWebChannel(page: { token: string; cookie: string; jwk: JWK })
   return { response, body, key };
 }
 
-async function expectInvalidEnvelope(response: Response, writesBefore: number): Promise<void> {
-  expect(response.status).toBe(400);
-  expect(((await response.json()) as { error: { code: string } }).error.code).toBe('invalid_envelope');
-  expect(store.writes()).toBe(writesBefore);
-}
+const expectInvalidEnvelope = (response: Response, writesBefore: number) =>
+  expectRefusal(store, response, 400, 'invalid_envelope', writesBefore);
 
 describe('key-exchange session key: the client key', () => {
   it('refuses a key that is not 43 characters of canonical base64url, and a body that is not {"k": …}', async () => {
@@ -117,7 +115,8 @@ describe('key-exchange session key: which handshake', () => {
     const page = await webPage();
     const web = { 'x-csrf-token': page.token, cookie: page.cookie };
     const before = store.writes();
-    for (const appHeader of [{ 'x-app-platform': 'ios' }, { 'x-app-version': '2.4.0' }]) {
+    const alone: Array<Record<string, string>> = [{ 'x-app-platform': 'ios' }, { 'x-app-version': '2.4.0' }];
+    for (const appHeader of alone) {
       const response = await postSessionKey(
         { ...web, ...appHeader },
         await sessionKeyEnvelope(page.jwk, {}, undefined, clock),

@@ -13,6 +13,7 @@ import {
   requestEnvelope,
   sessionKeyEnvelope,
   testSealer,
+  expectRefusal as refused,
 } from './helpers.js';
 
 // RFC 7516 strictness (crit, canonical base64url) and the JSON depth bound, on both the handshake (RSA, opened by
@@ -54,12 +55,8 @@ const post = (path: string, headers: Record<string, string>, body: string) =>
     body,
   });
 
-async function expectRefusal(response: Response, status: number, code: string, writesBefore: number) {
-  expect(response.status).toBe(status);
-  expect(((await response.json()) as { error: { code: string } }).error.code).toBe(code);
-  expect(response.headers.get('set-cookie')).toBeNull();
-  expect(store.writes()).toBe(writesBefore);
-}
+const expectRefusal = (response: Response, status: number, code: string, writesBefore: number) =>
+  refused(store, response, status, code, writesBefore);
 
 /** A compact JWE sealed by hand (jose will not seal a `crit` it does not know). `ek` empty for `dir`. */
 function sealByHand(
