@@ -44,6 +44,10 @@ export const modules = {
   'key-exchange/envelope': {
     mutate: ['packages/key-exchange/src/envelope.ts', 'packages/key-exchange/src/channel.ts'],
     tests: [
+      'packages/key-exchange/test/envelope.test.ts',
+      'packages/key-exchange/test/channel-edges.test.ts',
+      'packages/key-exchange/test/peek-header.test.ts',
+      'packages/key-exchange/test/handshake.test.ts',
       'packages/key-exchange/test/channels.test.ts',
       'packages/key-exchange/test/refusals.test.ts',
       'packages/key-exchange/test/strictness.test.ts',
