@@ -106,9 +106,9 @@ export const modules = {
     mutate: ['packages/captcha-gate/src/gate.ts'],
     tests: [
       'packages/captcha-gate/test/gate.test.ts',
+      'packages/captcha-gate/test/gate-edges.test.ts',
       'packages/captcha-gate/test/answers-by-itself.test.ts',
-      'packages/captcha-gate/test/mfa.test.ts',
-      'packages/captcha-gate/test/participation.test.ts',
+      'packages/captcha-gate/test/option-names.test.ts',
     ],
   },
 };
