@@ -245,6 +245,34 @@ describe('an app-version registry the app keeps current (appVersionRegistry)', (
     }
   });
 
+  it('refuses the open channel of a version whose key the registry withdrew (unknown, not retired)', async () => {
+    const { createAppVersionRegistry } = await import('../src/index.js');
+    const sealer = testSealer();
+    const v1 = await createAppVersionKey({ platform: 'android', version: '1.0.0', sealer });
+    const v2 = await createAppVersionKey({ platform: 'android', version: '2.0.0', sealer });
+    let current = createAppVersionRegistry({ keys: [v1.entry, v2.entry] }, sealer);
+    const live = {
+      check: (platform: string, version: string) => current.check(platform, version),
+      privateKey: (kid: string) => current.privateKey(kid),
+    };
+    const h = await startHarness({ sealer, appVersionRegistry: live });
+    try {
+      const open = createKeyExchangeClient({
+        baseUrl: h.url,
+        app: { platform: 'android', version: '1.0.0', publicKey: v1.publicJwk },
+      });
+      expect((await open.fetch('/api/echo', { method: 'POST', body: { n: 1 } })).status).toBe(200);
+      current = createAppVersionRegistry({ keys: [v2.entry] }, sealer);
+      // The channel answers invalid_envelope; the client then re-establishes once, which the registry refuses.
+      await expect(open.fetch('/api/echo', { method: 'POST', body: { n: 2 } })).rejects.toMatchObject({
+        status: 400,
+        code: 'unknown_app_version',
+      });
+    } finally {
+      await h.close();
+    }
+  });
+
   it('refuses both appVersions and appVersionRegistry, and a registry without its methods', async () => {
     const { keyExchange, createAppVersionRegistry } = await import('../src/index.js');
     const sealer = testSealer();
