@@ -1,6 +1,6 @@
 import { manualClock } from '@shieldwall/core';
 import { createKeyExchangeClient } from '../src/client.js';
-import { createAppVersionKey } from '../src/index.js';
+import { createAppVersionKey, createAppVersionRegistry, type AppVersionsConfig } from '../src/index.js';
 import { loadPage, startHarness, testSealer, webClient, type Harness } from './helpers.js';
 
 describe('web handshake over HTTP with the Node client', () => {
@@ -211,31 +211,44 @@ describe('a mobile version retired after its channel opened', () => {
 });
 
 describe('an app-version registry the app keeps current (appVersionRegistry)', () => {
-  it('applies a minimum version the registry learns to the next handshake and the open channel, no restart', async () => {
-    const { createAppVersionRegistry } = await import('../src/index.js');
+  /**
+   * Android 1.0.0 and 2.0.0 in a registry the test replaces (`use`) as an app does with a database, a harness that
+   * asks it, and `client()`, a new 1.0.0 client.
+   */
+  async function liveRegistry() {
     const sealer = testSealer();
     const v1 = await createAppVersionKey({ platform: 'android', version: '1.0.0', sealer });
     const v2 = await createAppVersionKey({ platform: 'android', version: '2.0.0', sealer });
     let current = createAppVersionRegistry({ keys: [v1.entry, v2.entry] }, sealer);
-    // What an app does with a database: swaps the state it asks, here by hand.
-    const live = {
-      check: (platform: string, version: string) => current.check(platform, version),
-      privateKey: (kid: string) => current.privateKey(kid),
-    };
-    const h = await startHarness({ sealer, appVersionRegistry: live });
-    try {
-      const client = () =>
+    const h = await startHarness({
+      sealer,
+      appVersionRegistry: {
+        check: (platform, version) => current.check(platform, version),
+        privateKey: (kid) => current.privateKey(kid),
+      },
+    });
+    return {
+      v1,
+      v2,
+      h,
+      use: (config: AppVersionsConfig) => {
+        current = createAppVersionRegistry(config, sealer);
+      },
+      client: () =>
         createKeyExchangeClient({
           baseUrl: h.url,
           app: { platform: 'android', version: '1.0.0', publicKey: v1.publicJwk },
-        });
+        }),
+    };
+  }
+
+  it('applies a minimum version the registry learns to the next handshake and the open channel, no restart', async () => {
+    const { v1, v2, h, use, client } = await liveRegistry();
+    try {
       const open = client();
       expect((await open.fetch('/api/echo', { method: 'POST', body: { n: 1 } })).status).toBe(200);
 
-      current = createAppVersionRegistry(
-        { keys: [v1.entry, v2.entry], minVersions: { android: '2.0.0' } },
-        sealer,
-      );
+      use({ keys: [v1.entry, v2.entry], minVersions: { android: '2.0.0' } });
       const late = await open.fetch('/api/echo', { method: 'POST', body: { n: 2 } });
       expect(late.status).toBe(426);
       expect(await late.json()).toMatchObject({ error: { code: 'upgrade_required', minVersion: '2.0.0' } });
@@ -246,23 +259,11 @@ describe('an app-version registry the app keeps current (appVersionRegistry)', (
   });
 
   it('refuses the open channel of a version whose key the registry withdrew (unknown, not retired)', async () => {
-    const { createAppVersionRegistry } = await import('../src/index.js');
-    const sealer = testSealer();
-    const v1 = await createAppVersionKey({ platform: 'android', version: '1.0.0', sealer });
-    const v2 = await createAppVersionKey({ platform: 'android', version: '2.0.0', sealer });
-    let current = createAppVersionRegistry({ keys: [v1.entry, v2.entry] }, sealer);
-    const live = {
-      check: (platform: string, version: string) => current.check(platform, version),
-      privateKey: (kid: string) => current.privateKey(kid),
-    };
-    const h = await startHarness({ sealer, appVersionRegistry: live });
+    const { v2, h, use, client } = await liveRegistry();
     try {
-      const open = createKeyExchangeClient({
-        baseUrl: h.url,
-        app: { platform: 'android', version: '1.0.0', publicKey: v1.publicJwk },
-      });
+      const open = client();
       expect((await open.fetch('/api/echo', { method: 'POST', body: { n: 1 } })).status).toBe(200);
-      current = createAppVersionRegistry({ keys: [v2.entry] }, sealer);
+      use({ keys: [v2.entry] });
       // The channel answers invalid_envelope; the client then re-establishes once, which the registry refuses.
       await expect(open.fetch('/api/echo', { method: 'POST', body: { n: 2 } })).rejects.toMatchObject({
         status: 400,
