@@ -7,7 +7,7 @@ export {
 export { errorEnvelope, sendError, sendShieldwallError, type ErrorEnvelope } from './envelope.js';
 export { errorHandler, notFoundHandler, type ErrorHandlerOptions } from './error-handler.js';
 export { wrapAsync } from './async.js';
-export { readCappedBody, bodyTooLarge } from './read-body.js';
+export { readCappedBody, bodyTooLarge, hasBody } from './read-body.js';
 export { silentLogger, consoleLogger, type Logger } from './logger.js';
 export { refusals, answerRefusals, type OnRefused, type Refuse } from './refusals.js';
 export { systemClock, manualClock, type Clock, type ManualClock } from './clock.js';

@@ -5,6 +5,13 @@ import { ShieldwallError } from './errors.js';
 export const bodyTooLarge = (message = 'The request body is over the size limit.'): ShieldwallError =>
   new ShieldwallError(413, 'payload_too_large', message, { headers: { Connection: 'close' } });
 
+/** True when the request carries a body: any `Transfer-Encoding`, or a `Content-Length` above 0. */
+export function hasBody(req: IncomingMessage): boolean {
+  if (req.headers['transfer-encoding'] !== undefined) return true;
+  const length = req.headers['content-length'];
+  return length !== undefined && Number(length) !== 0;
+}
+
 const aborted = (cause?: unknown): ShieldwallError =>
   new ShieldwallError(400, 'request_aborted', 'The request body could not be read.', { cause });
 

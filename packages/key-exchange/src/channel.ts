@@ -1,5 +1,5 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { wrapAsync } from '@shieldwall/core';
+import { hasBody, wrapAsync } from '@shieldwall/core';
 import { isJose, readJoseBody } from './body.js';
 import type { ChannelInfo, KeyExchangeContext } from './context.js';
 import { envelopeTypes, openEnvelope, peekHeader, sealResponse, type EnvelopeHeader } from './envelope.js';
@@ -15,12 +15,6 @@ export interface ChannelOptions {
    * unencrypted (answered in plaintext) while encrypted requests are still opened and answered encrypted.
    */
   required?: boolean;
-}
-
-/** A request that declares a body (RFC 9112 §6.3): chunked, or a Content-Length other than 0. */
-function hasBody(req: Request): boolean {
-  const length = req.headers['content-length'];
-  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
 function parseBody(plaintext: Uint8Array, maxDepth: number): unknown {

@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import {
   checkOptionNames,
   configError,
+  hasBody,
   positiveInteger,
   refusals,
   type OnRefused,
@@ -58,13 +59,6 @@ export function mediaTypeOf(req: IncomingMessage): string | undefined {
   const semicolon = header.indexOf(';');
   const type = (semicolon === -1 ? header : header.slice(0, semicolon)).trim().toLowerCase();
   return type.length > 0 ? type : undefined;
-}
-
-/** True when the request carries a body: any `Transfer-Encoding`, or a `Content-Length` above 0. */
-export function hasBody(req: IncomingMessage): boolean {
-  if (req.headers['transfer-encoding'] !== undefined) return true;
-  const length = req.headers['content-length'];
-  return length !== undefined && Number(length) !== 0;
 }
 
 /**
