@@ -5,12 +5,18 @@ const pkg = '@shieldwall/passwords';
 
 // Every call here throws before a worker pool or a timer exists, so nothing needs closing.
 describe('passwords: option names are checked at start-up', () => {
-  it('passwords() refuses a misspelt name and answers bcrypt’s saltRounds with cost', () => {
+  it('passwords() refuses a misspelt name and answers other libraries’ names with ours', () => {
     expect(() => passwords({ minLenght: 16 } as never)).toThrow(
       `${pkg}: passwords() has no option \`minLenght\`; did you mean \`minLength\`?`,
     );
     expect(() => passwords({ saltRounds: 10 } as never)).toThrow(
       `${pkg}: passwords() has no option \`saltRounds\`; did you mean \`cost\`?`,
+    );
+    expect(() => passwords({ rounds: 10 } as never)).toThrow(
+      `${pkg}: passwords() has no option \`rounds\`; did you mean \`cost\`?`,
+    );
+    expect(() => passwords({ workers: 2 } as never)).toThrow(
+      `${pkg}: passwords() has no option \`workers\`; did you mean \`poolSize\`?`,
     );
   });
 
