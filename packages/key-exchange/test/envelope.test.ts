@@ -1,5 +1,12 @@
-import { createCipheriv, randomBytes } from 'node:crypto';
-import { base64url, compactDecrypt, decodeProtectedHeader } from 'jose';
+import {
+  constants,
+  createCipheriv,
+  generateKeyPairSync,
+  publicEncrypt,
+  randomBytes,
+  type KeyObject,
+} from 'node:crypto';
+import { CompactEncrypt, base64url, compactDecrypt, decodeProtectedHeader } from 'jose';
 import { manualClock, memoryStore } from '@shieldwall/core';
 import { openEnvelope, sealResponse, type OpenExpectation } from '../src/envelope.js';
 import { countingStore } from './helpers.js';
@@ -150,6 +157,70 @@ describe('openEnvelope', () => {
     };
     await expect(openEnvelope(settings, seal(), { ...expectation, check }, keyFor)).rejects.toThrow('no');
     expect(store.writes()).toBe(0);
+  });
+});
+
+describe('openEnvelope: RSA-OAEP-256, the handshake', () => {
+  const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const rsaExpectation: OpenExpectation = { ...expectation, alg: 'RSA-OAEP-256', typ: 'sw-key' };
+  const rsaHeader = () => ({ ...goodHeader(), alg: 'RSA-OAEP-256', typ: 'sw-key', kid: 'w1' });
+  const rsaKeyFor = (kid: string) => Promise.resolve(kid === 'w1' ? rsa.privateKey : undefined);
+
+  /** By hand: `cek` wrapped with OAEP over `oaepHash`, the plaintext sealed under it with AES-GCM. */
+  function sealRsa(cek: Buffer, oaepHash = 'sha256', ek?: Buffer): string {
+    const h = base64url.encode(JSON.stringify(rsaHeader()));
+    const wrapped =
+      ek ?? publicEncrypt({ key: rsa.publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash }, cek);
+    const iv = randomBytes(12);
+    const cipher = createCipheriv(cek.length === 16 ? 'aes-128-gcm' : 'aes-256-gcm', cek.subarray(0, 32), iv);
+    cipher.setAAD(Buffer.from(h, 'ascii'));
+    const ct = Buffer.concat([cipher.update('{"k":1}'), cipher.final()]);
+    return [h, wrapped, iv, ct, cipher.getAuthTag()]
+      .map((p) => (typeof p === 'string' ? p : base64url.encode(p)))
+      .join('.');
+  }
+
+  async function rsaRefused(
+    jwe: string,
+    keyFor_: (kid: string) => Promise<KeyObject | Uint8Array | undefined> = rsaKeyFor,
+  ): Promise<void> {
+    const { store, settings } = fresh();
+    await expect(openEnvelope(settings, jwe, rsaExpectation, keyFor_)).rejects.toMatchObject({
+      status: 400,
+      code: 'invalid_envelope',
+    });
+    expect(store.writes()).toBe(0);
+  }
+
+  it('opens what jose seals, and what the protocol document describes, and claims its id', async () => {
+    const fromJose = await new CompactEncrypt(Buffer.from('{"k":2}'))
+      .setProtectedHeader(rsaHeader())
+      .encrypt(rsa.publicKey);
+    for (const [jwe, text] of [
+      [fromJose, '{"k":2}'],
+      [sealRsa(randomBytes(32)), '{"k":1}'],
+    ] as const) {
+      const { store, settings } = fresh();
+      const { plaintext } = await openEnvelope(settings, jwe, rsaExpectation, rsaKeyFor);
+      expect(Buffer.from(plaintext).toString()).toBe(text);
+      expect(store.writes()).toBe(1);
+    }
+  });
+
+  it('refuses a key wrapped with OAEP over SHA-1, a key of 16 or 64 bytes, and a missing or random wrapped key', async () => {
+    await rsaRefused(sealRsa(randomBytes(32), 'sha1'));
+    await rsaRefused(sealRsa(randomBytes(16)));
+    await rsaRefused(sealRsa(randomBytes(64)));
+    await rsaRefused(sealRsa(randomBytes(32), 'sha256', Buffer.alloc(0)));
+    await rsaRefused(sealRsa(randomBytes(32), 'sha256', randomBytes(256)));
+  });
+
+  it('refuses when the key found is not an RSA private key', async () => {
+    const jwe = sealRsa(randomBytes(32));
+    const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    for (const wrong of [rsa.publicKey, ec.privateKey, new Uint8Array(32)]) {
+      await rsaRefused(jwe, () => Promise.resolve(wrong));
+    }
   });
 });
 
