@@ -59,7 +59,8 @@ export function tokenCodec(o: ResolvedOptions): TokenCodec {
     const h = jsonObject(parts[0]) ?? invalid();
     // The algorithm is pinned and the type decides which rules apply (RFC 8725 3.1, 3.11); the kid only picks one
     // of our own keys, never loads one.
-    if (h.alg !== algorithm || h.typ !== typ || typeof h.kid !== 'string') invalid();
+    if (h.alg !== algorithm || h.typ !== typ) invalid();
+    // A kid that is not a string (or none) finds no key: the ring's keys are strings.
     const key = ring.byId.get(h.kid as string) ?? invalid();
     if (!hs256Valid(key, parts)) invalid();
     const payload = jsonObject(parts[1]) ?? invalid();
