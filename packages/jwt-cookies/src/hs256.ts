@@ -17,14 +17,17 @@ export function compactParts(token: string): CompactParts | undefined {
 
 /** A base64url part holding a JSON object; undefined for anything else (arrays, null, bad JSON). */
 export function jsonObject(part: string): Record<string, unknown> | undefined {
+  let value: unknown;
   try {
-    const value: unknown = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
-    return typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : undefined;
+    // Stryker disable BlockStatement: an empty catch block leaves value undefined, which is refused below as well
+    value = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
   } catch {
     return undefined;
   }
+  // Stryker restore BlockStatement
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
 }
 
 /**

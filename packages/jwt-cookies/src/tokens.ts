@@ -70,7 +70,8 @@ export function tokenCodec(o: ResolvedOptions): TokenCodec {
       invalid();
     // jsonwebtoken's order: time first, then audience and issuer (an expired token from elsewhere is "expired").
     const now = seconds();
-    if (nbf !== undefined && (nbf as number) > now + o.tolerance) invalid();
+    // A token without nbf is valid from any time (written so, no test for undefined is left that could be dropped).
+    if (((nbf as number | undefined) ?? -Infinity) > now + o.tolerance) invalid();
     if (!ignoreExpiration && now >= (exp as number) + o.tolerance) throw new TokenError('expired');
     if (!(aud === audience || (Array.isArray(aud) && aud.includes(audience))) || iss !== issuer) invalid();
     return payload;
