@@ -57,7 +57,10 @@ interface LogLine {
   fields?: Record<string, unknown>;
 }
 
-function setup(overrides: Partial<CaptchaGateOptions> = {}, { parseJson = true } = {}) {
+function setup(
+  overrides: Partial<CaptchaGateOptions> = {},
+  { parseJson = true }: { parseJson?: boolean | 'loose' } = {},
+) {
   const clock = manualClock(start);
   const store = memoryStore({ clock });
   const verifier = scripted(clock);
@@ -96,7 +99,8 @@ function setup(overrides: Partial<CaptchaGateOptions> = {}, { parseJson = true }
   const seen: unknown[] = [];
   const app = express();
   app.set('trust proxy', true);
-  if (parseJson) app.use(express.json());
+  // 'loose' is express.json({ strict: false }), which parses a body of `null` to null.
+  if (parseJson) app.use(express.json({ strict: parseJson !== 'loose' }));
   const route: express.RequestHandler = (req, res) => {
     seen.push(req.body);
     res.status(201).json({ via: res.locals.captcha as unknown });
@@ -262,6 +266,15 @@ describe('captchaGate: the token and the request', () => {
     t = setup({}, { parseJson: false });
     await expectStepUp(t, await t.request.post('/register').send('plain'), 'token_missing');
     await expectStepUp(t, await t.request.post('/register'), 'token_missing');
+  });
+
+  it('takes a parsed body of null as no body: the header token passes, and without one it steps up', async () => {
+    t = setup({}, { parseJson: 'loose' });
+    const nullBody = () => t.request.post('/register').set('content-type', 'application/json');
+    expect((await nullBody().set('x-captcha-token', 'tok').send('null')).status).toBe(201);
+    expect(t.verifier.calls.map((c) => c.token)).toEqual(['tok']);
+    expect(t.seen).toEqual([null]);
+    await expectStepUp(t, await nullBody().send('null'), 'token_missing', 1);
   });
 
   it('keeps a hash of each token, prefixed, for the token age plus a minute: a replay is refused until then', async () => {
