@@ -19,6 +19,7 @@ export const modules = {
     mutate: ['packages/jwt-cookies/src/tokens.ts', 'packages/jwt-cookies/src/hs256.ts'],
     tests: [
       'packages/jwt-cookies/test/tokens.test.ts',
+      'packages/jwt-cookies/test/codec.test.ts',
       'packages/jwt-cookies/test/hs256-differential.test.ts',
       'packages/jwt-cookies/test/refusals.test.ts',
     ],
