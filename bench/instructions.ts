@@ -4,7 +4,8 @@
 //   valgrind --tool=callgrind --callgrind-out-file=/tmp/cg.out node --import tsx bench/instructions.ts <file>.ts <name> 2000
 // The last dump (`/tmp/cg.out.2`) holds the measured requests; divide its total by `count`. The client's share is
 // the same in every scenario, so compare scenarios with each other (or with bare-express). Outside valgrind the
-// dumps are skipped.
+// dumps are skipped. Scenarios with single-use envelopes (channel-encrypted-1kb, floor-channel-encrypted-1kb) need
+// BENCH_POOL=0, which makes each envelope as it is sent: the client's sealing is then counted too, the same in both.
 import { spawn } from 'node:child_process';
 import { Agent, createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
