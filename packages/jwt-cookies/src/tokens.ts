@@ -70,7 +70,7 @@ export function tokenCodec(o: ResolvedOptions): TokenCodec {
       invalid();
     // jsonwebtoken's order: time first, then audience and issuer (an expired token from elsewhere is "expired").
     const now = seconds();
-    // A token without nbf is valid from any time (written so, no test for undefined is left that could be dropped).
+    // Without nbf a token is valid from any time; `?? -Infinity` says so with no separate undefined test to drop.
     if (((nbf as number | undefined) ?? -Infinity) > now + o.tolerance) invalid();
     if (!ignoreExpiration && now >= (exp as number) + o.tolerance) throw new TokenError('expired');
     if (!(aud === audience || (Array.isArray(aud) && aud.includes(audience))) || iss !== issuer) invalid();
