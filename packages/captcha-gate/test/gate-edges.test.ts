@@ -414,6 +414,7 @@ describe('captchaGate: start-up checks name the option', () => {
 
   it('refuses a missing or unusable verifier, challenges and store', () => {
     const verifierFix = 'pass recaptchaV3(), recaptchaEnterprise(), hcaptcha() or turnstile().';
+    refuses(undefined, 'option `verifier` is undefined', verifierFix);
     refuses({ ...valid(), verifier: undefined }, 'option `verifier` is undefined', verifierFix);
     refuses({ ...valid(), verifier: {} }, 'option `verifier` is {}', verifierFix);
     const challengesFix = 'pass codeChallengeProvider(verificationCodes(...), recipient).';
@@ -451,6 +452,9 @@ describe('captchaGate: start-up checks name the option', () => {
     for (const action of ['bad action', 'ok!', '!ok', '', 'a'.repeat(101), 7]) {
       expect(() => gate.require(action as string)).toThrow('option `action`');
     }
+    expect(() => gate.require('bad action')).toThrow(
+      'pass letters, digits, _ or / (reCAPTCHA action rules).',
+    );
     expect(() => gate.require('a'.repeat(100))).not.toThrow();
     expect(() => gate.require('login/step_2')).not.toThrow();
     expect(() => gate.require('login', { threshold: 2 })).toThrow('option `threshold` is 2');
