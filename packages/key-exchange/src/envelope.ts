@@ -66,12 +66,15 @@ export function peekHeader(jwe: string): Partial<EnvelopeHeader> | undefined {
   if (partCount(jwe) !== 5) return undefined;
   const part = jwe.slice(0, jwe.indexOf('.'));
   if (!isStrictBase64url(part)) return undefined;
+  let value: unknown;
   try {
-    const value: unknown = JSON.parse(strictUtf8.decode(Buffer.from(part, 'base64url')));
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? value : undefined;
+    // Stryker disable BlockStatement: an empty catch block leaves value undefined, which is refused below as well
+    value = JSON.parse(strictUtf8.decode(Buffer.from(part, 'base64url')));
   } catch {
     return undefined;
   }
+  // Stryker restore BlockStatement
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? value : undefined;
 }
 
 /**
