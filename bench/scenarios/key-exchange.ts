@@ -203,17 +203,14 @@ const floorHandshake: OpsScenario = {
     return Promise.resolve({
       op: () => {
         const jwe = pool[next++ % pool.length]!;
-        const [h, wrapped, iv, ct, tag] = jwe.split('.') as [string, string, string, string, string];
+        const [h, wrapped] = jwe.split('.') as [string, string];
         const header = JSON.parse(Buffer.from(h, 'base64url').toString()) as { jti: string };
         const cek = privateDecrypt(
           { key: privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' },
           Buffer.from(wrapped, 'base64url'),
         );
-        const decipher = createDecipheriv('aes-256-gcm', cek, Buffer.from(iv, 'base64url')).setAAD(
-          Buffer.from(h, 'ascii'),
-        );
-        decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-        const plain = Buffer.concat([decipher.update(Buffer.from(ct, 'base64url')), decipher.final()]);
+        // openDir skips the encrypted-key part: the unwrapped key opens the rest like a `dir` envelope.
+        const plain = openDir(cek, jwe);
         const key = Buffer.from((JSON.parse(plain.toString()) as { k: string }).k, 'base64url');
         if (used.has(header.jti))
           return Promise.reject(new Error('replayed envelope: the pool is too small'));
