@@ -139,6 +139,17 @@ describe('key-exchange CSRF: the token', () => {
   });
 });
 
+describe("key-exchange CSRF: the token's age", () => {
+  it('accepts a token exactly 14 days old (csrfMaxAgeMs) and refuses it a millisecond later', async () => {
+    const page = await loadPage(h.url);
+    clock.advance(14 * day);
+    expect((await publicKey({ 'x-csrf-token': page.token, cookie: page.cookie })).status).toBe(200);
+    clock.advance(1);
+    const before = store.writes();
+    await expectRefused(await publicKey({ 'x-csrf-token': page.token, cookie: page.cookie }), before);
+  });
+});
+
 describe('key-exchange CSRF: ended sessions', () => {
   it("refuses an ended session's tokens for as long as they would otherwise live", async () => {
     const page = await loadPage(h.url);
@@ -157,6 +168,8 @@ describe('key-exchange CSRF: csrfSecrets', () => {
     ['not an array', 'k1'],
     ['an empty array', []],
     ['null in the array', [null]],
+    ['undefined in the array', [undefined]],
+    ['a function carrying an id and a key', [Object.assign(() => undefined, { id: 'k1', key })]],
     ['a string in the array', ['k1']],
     ['a numeric id', [{ id: 1, key }]],
     ['an id with a space', [{ id: 'a b', key }]],
