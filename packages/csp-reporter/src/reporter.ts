@@ -70,9 +70,8 @@ function versionFrom(url: string): number | undefined {
 
 /** The path of the request's URL (relative to the mount point under Express), without Express's `req.path`. */
 function pathOf(req: Request): string {
-  const url = req.url ?? '';
-  const at = url.indexOf('?');
-  return at === -1 ? url : url.slice(0, at);
+  const at = req.url.indexOf('?');
+  return at === -1 ? req.url : req.url.slice(0, at);
 }
 
 /**
@@ -202,7 +201,7 @@ export function cspReporter(options: Readonly<CspReporterOptions> = {}): CspRepo
       {
         clientIp: getClientInfo(req).ip,
         userAgent: cleanText(req.headers['user-agent'], 512),
-        policyVersion: versionFrom(req.url ?? ''),
+        policyVersion: versionFrom(req.url),
         receivedAt: clock.now(),
       },
       limits,

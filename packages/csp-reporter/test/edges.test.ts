@@ -2,6 +2,7 @@ import express, { type ErrorRequestHandler, type RequestHandler } from 'express'
 import request from 'supertest';
 import {
   ShieldwallConfigError,
+  ShieldwallError,
   StoreUnavailableError,
   manualClock,
   memoryStore,
@@ -222,6 +223,26 @@ describe('cspReporter edges: the store', () => {
     expect(seen).toEqual(['store_unavailable']);
     expect(received).toEqual([]);
     await inner.close();
+  });
+
+  it('hands the app a ShieldwallError of status 500 from the callback: only refusals below 500 are answered here', async () => {
+    const seen: string[] = [];
+    const app = express();
+    app.use(
+      cspReporter({
+        version: 5,
+        onReport: () => {
+          throw new ShieldwallError(500, 'sink_failed', 'The sink failed.');
+        },
+      }),
+    );
+    app.use(((error: { code?: string }, _req, res, _next) => {
+      seen.push(error.code ?? 'none');
+      res.status(503).json({ handledBy: 'app' });
+    }) as ErrorRequestHandler);
+    const res = await post(app, 'application/csp-report').expect(503);
+    expect(res.body).toEqual({ handledBy: 'app' });
+    expect(seen).toEqual(['sink_failed']);
   });
 });
 
