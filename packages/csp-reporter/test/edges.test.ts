@@ -204,6 +204,23 @@ describe('cspReporter edges: the store', () => {
     await quiet.close();
   });
 
+  /**
+   * Posts a report to a reporter with these options in an app whose error handler answers 503 itself; checks that
+   * the app's handler answered and returns the codes of the errors handed to it.
+   */
+  async function handedToApp(options: Parameters<typeof cspReporter>[0]): Promise<string[]> {
+    const seen: string[] = [];
+    const app = express();
+    app.use(cspReporter({ version: 5, ...options }));
+    app.use(((error: { code?: string }, _req, res, _next) => {
+      seen.push(error.code ?? 'none');
+      res.status(503).json({ handledBy: 'app' });
+    }) as ErrorRequestHandler);
+    const res = await post(app, 'application/csp-report').expect(503);
+    expect(res.body).toEqual({ handledBy: 'app' });
+    return seen;
+  }
+
   it('hands a store outage to the app (a 5xx is not its to answer), and records nothing', async () => {
     const inner = memoryStore();
     const down: Store = {
@@ -211,38 +228,18 @@ describe('cspReporter edges: the store', () => {
       incrementMember: () => Promise.reject(new StoreUnavailableError('The store is down.')),
     };
     const received: unknown[] = [];
-    const seen: string[] = [];
-    const app = express();
-    app.use(cspReporter({ version: 5, store: down, onReport: (r) => void received.push(r) }));
-    app.use(((error: { code?: string }, _req, res, _next) => {
-      seen.push(error.code ?? 'none');
-      res.status(503).json({ handledBy: 'app' });
-    }) as ErrorRequestHandler);
-    const res = await post(app, 'application/csp-report').expect(503);
-    expect(res.body).toEqual({ handledBy: 'app' });
-    expect(seen).toEqual(['store_unavailable']);
+    expect(await handedToApp({ store: down, onReport: (r) => void received.push(r) })).toEqual([
+      'store_unavailable',
+    ]);
     expect(received).toEqual([]);
     await inner.close();
   });
 
   it('hands the app a ShieldwallError of status 500 from the callback: only refusals below 500 are answered here', async () => {
-    const seen: string[] = [];
-    const app = express();
-    app.use(
-      cspReporter({
-        version: 5,
-        onReport: () => {
-          throw new ShieldwallError(500, 'sink_failed', 'The sink failed.');
-        },
-      }),
-    );
-    app.use(((error: { code?: string }, _req, res, _next) => {
-      seen.push(error.code ?? 'none');
-      res.status(503).json({ handledBy: 'app' });
-    }) as ErrorRequestHandler);
-    const res = await post(app, 'application/csp-report').expect(503);
-    expect(res.body).toEqual({ handledBy: 'app' });
-    expect(seen).toEqual(['sink_failed']);
+    const onReport = () => {
+      throw new ShieldwallError(500, 'sink_failed', 'The sink failed.');
+    };
+    expect(await handedToApp({ onReport })).toEqual(['sink_failed']);
   });
 });
 
